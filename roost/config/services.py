@@ -1,0 +1,126 @@
+"""Process-wide sections: `logger`, `database`, `mqtt`, `detectors`, `model`, `api`, `auth`."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from roost.config.base import RoostModel
+
+LogLevel = Literal["debug", "info", "warning", "error", "critical"]
+
+
+class LoggerConfig(RoostModel):
+    default: LogLevel = "info"
+    logs: dict[str, LogLevel] = Field(default_factory=dict)
+
+
+class DatabaseConfig(RoostModel):
+    """SQLite file at `path` (default `<media dir>/roost.db`), or any SQLAlchemy `url`
+    (e.g. `postgresql+psycopg://user:pass@host/roost` for several nodes sharing one DB)."""
+
+    path: str | None = None
+    url: str | None = None
+
+    @model_validator(mode="after")
+    def _one_location(self) -> "DatabaseConfig":
+        if self.path and self.url:
+            raise ValueError("set either database.path (SQLite file) or database.url, not both")
+        return self
+
+
+class MqttConfig(RoostModel):
+    """MQTT is on when a `host` is configured (or `enabled: true`, which then needs a host)."""
+
+    enabled: bool | None = None
+    host: str | None = None
+    port: int = Field(default=1883, ge=1, le=65535)
+    topic_prefix: str = Field(default="frigate", pattern=r"^[^#+\s]+$")
+    client_id: str = "frigate"
+    user: str | None = None
+    password: str | None = None
+    stats_interval: int = Field(default=60, ge=15)
+    tls_ca_certs: str | None = None
+    tls_client_cert: str | None = None
+    tls_client_key: str | None = None
+    tls_insecure: bool | None = None
+
+    @model_validator(mode="after")
+    def _host_when_enabled(self) -> "MqttConfig":
+        if self.enabled and not self.host:
+            raise ValueError("mqtt is enabled but mqtt.host is not set")
+        if self.password and not self.user:
+            raise ValueError("mqtt.password is set without mqtt.user")
+        return self
+
+    @property
+    def active(self) -> bool:
+        return bool(self.host) if self.enabled is None else self.enabled
+
+
+ModelType = Literal["ssd", "yolox", "yolo-generic", "yolov3", "yolonas", "rfdetr", "dfine"]
+
+
+class ModelConfig(RoostModel):
+    """Frigate's `model:` section. With no `path`, the default YOLOv3-tiny converted at
+    setup is used (then `model_type` defaults to `yolov3`)."""
+
+    path: str | None = None
+    labelmap_path: str | None = None
+    width: int = Field(default=320, ge=32, le=2048)
+    height: int = Field(default=320, ge=32, le=2048)
+    input_tensor: Literal["nhwc", "nchw"] = "nhwc"
+    input_pixel_format: Literal["rgb", "bgr", "yuv"] = "rgb"
+    input_dtype: Literal["int", "float", "float_denorm"] = "int"
+    model_type: ModelType | None = None
+    labelmap: dict[int, str] = Field(default_factory=dict)
+
+    @property
+    def model_type_resolved(self) -> str:
+        if self.model_type is not None:
+            return self.model_type
+        return "yolov3" if self.path is None else "ssd"
+
+
+#: Detector types Frigate users may have in their config. Those Roost can run are in
+#: RUNNABLE_DETECTOR_TYPES; the others validate and are reported clearly at start.
+KNOWN_DETECTOR_TYPES = (
+    "cpu", "onnx", "openvino", "edgetpu", "tensorrt", "rknn", "hailo8l", "rocm",
+    "deepstack", "memryx", "degirum", "zmq",
+)
+RUNNABLE_DETECTOR_TYPES = ("cpu", "onnx", "openvino")
+
+
+class DetectorConfig(RoostModel):
+    type: Literal[
+        "cpu", "onnx", "openvino", "edgetpu", "tensorrt", "rknn", "hailo8l", "rocm",
+        "deepstack", "memryx", "degirum", "zmq",
+    ] = "cpu"
+    device: str | None = None
+    num_threads: int = Field(default=1, ge=1, le=64)
+    model: ModelConfig | None = None
+
+    @property
+    def runnable(self) -> bool:
+        return self.type in RUNNABLE_DETECTOR_TYPES
+
+
+class ApiConfig(RoostModel):
+    """Roost's unauthenticated listener for trusted local clients (Frigate's port 5000)."""
+
+    enabled: bool = True
+    host: str = "0.0.0.0"
+    port: int = Field(default=5000, ge=1, le=65535)
+
+
+class AuthConfig(RoostModel):
+    """The authenticated listener for people (Frigate's port 8971)."""
+
+    enabled: bool = True
+    host: str = "0.0.0.0"
+    port: int = Field(default=8971, ge=1, le=65535)
+    reset_admin_password: bool = False
+    cookie_name: str = Field(default="frigate_token", pattern=r"^[A-Za-z0-9_-]+$")
+    session_length: int = Field(default=86400, ge=60)
+    failed_login_rate_limit: str | None = "1/second;5/minute;20/hour"

@@ -1,0 +1,20 @@
+"""Which ffmpeg binary Roost runs: the system's when on PATH, else the imageio-ffmpeg wheel's,
+so `pip install` alone gives a working install."""
+
+from __future__ import annotations
+
+import functools
+import shutil
+
+
+@functools.cache
+def ffmpeg_binary(configured: str = "default") -> str:
+    """Path of the ffmpeg to run; `configured` is `ffmpeg.path` from the config."""
+    if configured not in ("default", ""):
+        return configured
+    system = shutil.which("ffmpeg")
+    if system:
+        return system
+    import imageio_ffmpeg
+
+    return str(imageio_ffmpeg.get_ffmpeg_exe())
