@@ -15,6 +15,6 @@ def ffmpeg_binary(configured: str = "default") -> str:
     system = shutil.which("ffmpeg")
     if system:
         return system
-    import imageio_ffmpeg
+    import imageio_ffmpeg  # type: ignore[import-untyped]
 
     return str(imageio_ffmpeg.get_ffmpeg_exe())

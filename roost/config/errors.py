@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic_core import ErrorDetails
+
 _MISSING = object()
 
 
@@ -37,7 +39,7 @@ class ConfigError(Exception):
         return "\n".join([head, *(f"  - {issue}" for issue in self.issues)])
 
 
-def issue_from_pydantic(error: dict[str, Any], prefix: tuple[Any, ...] = ()) -> ConfigIssue:
+def issue_from_pydantic(error: ErrorDetails, prefix: tuple[Any, ...] = ()) -> ConfigIssue:
     """Turn one pydantic error into a ConfigIssue with user wording."""
     loc = [str(p) for p in (*prefix, *error["loc"])]
     kind = error["type"]
