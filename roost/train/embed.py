@@ -1,0 +1,240 @@
+"""Backbone features for training, computed once per image and cached by content hash.
+
+The frozen EfficientNet-Lite0 (ONNX, exported at setup) turns each RGB crop into a
+1280-d vector. Each dataset image is embedded in `len(AUGMENTATIONS)` views (original,
+flipped + brighter, cropped + darker), so light augmentation costs nothing at training
+time. The cache (`clips/<model>/.features.npz`) maps the SHA-256 of the file's bytes to
+its (V, 1280) features; it is tied to the backbone file and the augmentation list, so a
+new backbone or new views invalidate it. Adding k images to a dataset embeds k images.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import logging
+import os
+import sys
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+import onnxruntime as ort
+
+from roost.classify.model_files import (
+    FEATURE_DIM,
+    INPUT_NAME,
+    Preprocessing,
+    backbone_path,
+    preprocess,
+    read_rgb,
+    session_options,
+)
+
+logger = logging.getLogger(__name__)
+
+#: Views embedded per image; index 0 is always the untouched image (used for metrics,
+#: suggestions and similarity). Changing this list invalidates every feature cache.
+AUGMENTATIONS = ("original", "flip_brighter", "crop88_darker")
+BRIGHTNESS_STEP = 0.15
+CROP_FRACTION = 0.88
+BATCH_SIZE = 16
+FEATURE_CACHE_FILE = ".features.npz"
+
+ProgressCallback = Callable[[int, int], None]
+
+
+def augmented_views(image: np.ndarray) -> list[np.ndarray]:
+    """RGB uint8 (H, W, 3) → the `AUGMENTATIONS` views of it, deterministic (same input, same views)."""
+    flipped = np.ascontiguousarray(image[:, ::-1])
+    brighter = np.clip(flipped.astype(np.float32) * (1 + BRIGHTNESS_STEP), 0, 255).astype(np.uint8)
+    h, w = image.shape[:2]
+    ch, cw = max(1, round(h * CROP_FRACTION)), max(1, round(w * CROP_FRACTION))
+    top, left = (h - ch) // 2, (w - cw) // 2
+    crop = image[top:top + ch, left:left + cw].astype(np.float32) * (1 - BRIGHTNESS_STEP)
+    return [image, brighter, np.clip(crop, 0, 255).astype(np.uint8)]
+
+
+def content_hash(path: Path) -> str:
+    """SHA-256 of the file's bytes: the cache key (renaming or moving a file keeps its features)."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def file_fingerprint(path: Path) -> str:
+    """Identity of the backbone file, so a re-exported backbone invalidates cached features."""
+    return content_hash(path)[:16]
+
+
+class Backbone:
+    """The frozen feature extractor: RGB crops → (N, 1280) float32, in batches.
+
+    `images_embedded` counts every image that went through the network (tests and the
+    benchmark read it to prove the cache works).
+    """
+
+    def __init__(self, path: Path | None = None, threads: int = 2, batch_size: int = BATCH_SIZE,
+                 preprocessing: Preprocessing = Preprocessing()) -> None:
+        self.path = path if path is not None else backbone_path()
+        if not self.path.is_file():
+            raise FileNotFoundError(
+                f"classification backbone {self.path} is missing; run scripts/prepare-backbone.sh "
+                "(or `make setup`) once to export it")
+        self.session = ort.InferenceSession(str(self.path), sess_options=session_options(threads),
+                                            providers=["CPUExecutionProvider"])
+        self.batch_size = batch_size
+        self.preprocessing = preprocessing
+        self.fingerprint = file_fingerprint(self.path)
+        self.images_embedded = 0
+
+    def embed(self, images: Sequence[np.ndarray]) -> np.ndarray:
+        """RGB uint8 images (any sizes) → features (N, 1280) float32."""
+        out = np.empty((len(images), FEATURE_DIM), dtype=np.float32)
+        for start in range(0, len(images), self.batch_size):
+            batch = images[start:start + self.batch_size]
+            out[start:start + len(batch)] = self.session.run(None, {INPUT_NAME: preprocess(list(batch), self.preprocessing)})[0]
+            self.images_embedded += len(batch)
+        return out
+
+
+class FeatureCache:
+    """Content hash → (V, 1280) features, persisted as one `.npz` beside the dataset."""
+
+    def __init__(self, path: Path, fingerprint: str) -> None:
+        self.path = path
+        self.tag = f"{fingerprint}:{'|'.join(AUGMENTATIONS)}"
+        self.entries: dict[str, np.ndarray] = {}
+        self._dirty = False
+        if path.is_file():
+            self._load()
+
+    def _load(self) -> None:
+        try:
+            with np.load(self.path, allow_pickle=False) as data:
+                if str(data["tag"]) != self.tag:
+                    logger.info("feature cache %s was made with another backbone/augmentation; rebuilding", self.path)
+                    self._dirty = True
+                    return
+                self.entries = dict(zip((str(k) for k in data["keys"]), data["features"], strict=True))
+        except (OSError, ValueError, KeyError) as error:
+            logger.warning("feature cache %s is unreadable (%s); rebuilding it", self.path, error)
+            self._dirty = True
+
+    def get(self, key: str) -> np.ndarray | None:
+        return self.entries.get(key)
+
+    def put(self, key: str, features: np.ndarray) -> None:
+        self.entries[key] = features.astype(np.float32)
+        self._dirty = True
+
+    def retain(self, keys: set[str]) -> None:
+        """Forget images no longer in the dataset, so the cache does not grow forever."""
+        stale = set(self.entries) - keys
+        for key in stale:
+            del self.entries[key]
+        self._dirty = self._dirty or bool(stale)
+
+    def save(self) -> None:
+        if not self._dirty:
+            return
+        keys = sorted(self.entries)
+        features = (np.stack([self.entries[k] for k in keys]) if keys
+                    else np.zeros((0, len(AUGMENTATIONS), FEATURE_DIM), np.float32))
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".features-", suffix=".tmp", dir=self.path.parent)
+        with os.fdopen(fd, "wb") as handle:
+            np.savez(handle, tag=np.array(self.tag), keys=np.array(keys, dtype=str), features=features)
+        os.replace(tmp, self.path)
+        self._dirty = False
+
+
+@dataclass(frozen=True)
+class EmbeddedImages:
+    """Features of the readable images among `paths`: `features[i]` is (V, 1280) of `paths[i]`."""
+
+    paths: list[Path]
+    keys: list[str]
+    features: np.ndarray  # (N, V, 1280)
+    computed: int         # images that went through the backbone this time
+    skipped: list[Path]   # unreadable or not images
+
+
+def embed_files(paths: Sequence[Path], backbone: Backbone, cache: FeatureCache | None,
+                augment: bool = True, progress: ProgressCallback | None = None) -> EmbeddedImages:
+    """Embed image files, reusing cached features; unreadable files are skipped with a warning.
+
+    `progress(done, total)` counts images (cached ones count as done at once).
+    """
+    views = len(AUGMENTATIONS) if augment else 1
+    keys: list[str] = []
+    found: dict[str, np.ndarray] = {}
+    todo: list[tuple[int, str]] = []
+    for i, path in enumerate(paths):
+        try:
+            key = content_hash(path)
+        except OSError as error:
+            logger.warning("skipping %s: cannot read it (%s)", path, error)
+            key = ""
+        keys.append(key)
+        cached = cache.get(key) if cache is not None and key else None
+        if cached is not None and cached.shape[0] >= views:
+            found[key] = cached[:views]
+        elif key:
+            todo.append((i, key))
+    total, done = len(paths), len(paths) - len(todo)
+    if progress:
+        progress(done, total)
+    skipped = [p for p, k in zip(paths, keys, strict=True) if not k]
+    computed = 0
+    for start in range(0, len(todo), backbone.batch_size):
+        chunk, images, owners = todo[start:start + backbone.batch_size], [], []
+        for i, key in chunk:
+            image = read_rgb(paths[i])
+            if image is None:
+                logger.warning("skipping %s: not a readable image", paths[i])
+                skipped.append(paths[i])
+                keys[i] = ""
+                continue
+            for view in (augmented_views(image) if augment else [image]):
+                images.append(view)
+            owners.append(key)
+        if images:
+            features = backbone.embed(images).reshape(len(owners), views, FEATURE_DIM)
+            for key, feats in zip(owners, features, strict=True):
+                found[key] = feats
+                if cache is not None and augment:
+                    cache.put(key, feats)
+            computed += len(owners)
+        done += len(chunk)
+        if progress:
+            progress(done, total)
+    kept = [(p, k) for p, k in zip(paths, keys, strict=True) if k]
+    stacked = (np.stack([found[k] for _, k in kept]) if kept
+               else np.zeros((0, views, FEATURE_DIM), np.float32))
+    return EmbeddedImages([p for p, _ in kept], [k for _, k in kept], stacked, computed, skipped)
+
+
+def check_backbone(path: Path) -> int:
+    """Setup's self-test: the ONNX backbone loads and maps a batch of 2 to (2, 1280) features."""
+    backbone = Backbone(path, threads=1)
+    images = [np.full((240, 320, 3), value, np.uint8) for value in (40, 200)]
+    features = backbone.embed(images)
+    if features.shape != (2, FEATURE_DIM) or not np.isfinite(features).all():
+        print(f"backbone check failed: features {features.shape}", file=sys.stderr)
+        return 1
+    print(f"backbone check: {path} → features {features.shape[1]}-d, batch dimension dynamic")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="check the exported classification backbone")
+    parser.add_argument("--check", type=Path, default=None, help="backbone ONNX file (default: model cache)")
+    args = parser.parse_args(argv)
+    return check_backbone(args.check if args.check is not None else backbone_path())
+
+
+if __name__ == "__main__":
+    cv2.setNumThreads(1)
+    sys.exit(main())
