@@ -195,8 +195,9 @@ def read_labelmap(path: Path) -> list[str]:
     return labels
 
 
-def write_labelmap(path: Path, labels: list[str]) -> None:
-    path.write_text("".join(f"{validate_class_name(label)}\n" for label in labels), encoding="utf-8")
+def labelmap_text(labels: list[str]) -> str:
+    """labelmap.txt contents: one validated class name per line, in model output order."""
+    return "".join(f"{validate_class_name(label)}\n" for label in labels)
 
 
 def read_metadata(path: Path) -> dict[str, Any]:

@@ -146,6 +146,7 @@ class FeatureCache:
         fd, tmp = tempfile.mkstemp(prefix=".features-", suffix=".tmp", dir=self.path.parent)
         with os.fdopen(fd, "wb") as handle:
             np.savez(handle, tag=np.array(self.tag), keys=np.array(keys, dtype=str), features=features)
+        os.chmod(tmp, 0o644)
         os.replace(tmp, self.path)
         self._dirty = False
 
