@@ -137,7 +137,7 @@ def train_model(request: TrainingRequest, report: ProgressSink | None = None,
     write_atomically(paths.labelmap, labelmap_text(classes).encode())
     write_atomically(paths.metadata, json.dumps(metadata, indent=2).encode())
     write_atomically(paths.model, fuse_to_bytes(net.path, head, classes, name))
-    self_check = _self_check(request, head, embedded.paths[0], net)
+    self_check = _self_check(request, head, embedded.paths[0], embedded.features[0, 0])
     metadata["self_check_max_difference"] = self_check
     metadata["training_seconds"] = round(time.perf_counter() - started, 3)
     write_atomically(paths.metadata, json.dumps(metadata, indent=2).encode())
@@ -155,13 +155,14 @@ def _previous_metadata(paths: ModelPaths) -> dict[str, Any] | None:
         return None
 
 
-def _self_check(request: TrainingRequest, head: SoftmaxHead, image_path: Path, net: Backbone) -> float:
+def _self_check(request: TrainingRequest, head: SoftmaxHead, image_path: Path, features: np.ndarray) -> float:
     """Load the written model as run-time does and compare its output for one dataset image
-    with the training pipeline's (backbone features → head). Raises if they disagree."""
+    with the training pipeline's (its cached original-view features (1280,) → head).
+    Raises if they disagree."""
     image = read_rgb(image_path)
     if image is None:
         raise RuntimeError(f"self-check: {image_path} became unreadable during training")
-    expected = head.probabilities(net.embed([image]))
+    expected = head.probabilities(features[None, :])
     actual = load_model(request.model, request.model_cache, threads=request.threads).predict(image)
     difference = float(np.abs(expected - actual).max())
     if difference > SELF_CHECK_TOLERANCE:
