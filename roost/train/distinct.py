@@ -1,13 +1,18 @@
 """Picking the most visually distinct images among candidates (wizard examples).
 
-Greedy farthest-point selection (k-center): start from the image farthest on average
-from the others, then repeatedly add the candidate whose nearest already-chosen image is
-farthest away. Two distances are offered:
+Greedy farthest-point selection (k-center): start from the most typical candidate (the
+medoid: smallest mean distance to the others), so the scene's usual state is among the
+examples, then repeatedly add the candidate whose nearest already-chosen image is
+farthest away. (Starting from the most unusual one instead, the usual state — often one
+tight cluster, e.g. an empty path — was left out of the picks entirely in bench/train.py.)
+Two distances are offered:
 
 - `hsv_histograms` + Bhattacharyya distance — what Frigate's example collector uses; it
   sees colour and brightness only, so it spreads picks over lighting changes;
-- backbone embeddings + cosine distance — sees content (a person, an open door), which is
-  what the classes differ in. `bench/train.py` compares the two.
+- backbone embeddings, centred on the candidates' mean, + cosine distance — sees content
+  (a person, an open door), which is what the classes differ in; centring removes what
+  all candidates share (the fixed background of a state crop), so the differences count.
+  `bench/train.py` compares the two.
 """
 
 from __future__ import annotations
@@ -44,18 +49,18 @@ def cosine_distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def farthest_point_selection(distances: np.ndarray, count: int) -> list[int]:
-    """Indices of `count` rows picked greedily to maximise the minimum pairwise distance.
+    """Indices of `count` rows: the medoid, then greedily the row farthest from all picked.
 
     distances: (N, N) symmetric, zero diagonal. Deterministic (ties → lowest index).
     Returns all indices (in pick order) when N ≤ count.
 
     >>> farthest_point_selection(np.array([[0, 1, 5], [1, 0, 4], [5, 4, 0.]]), 2)
-    [2, 0]
+    [1, 2]
     """
     n = len(distances)
     if n == 0 or count <= 0:
         return []
-    first = int(np.argmax(distances.mean(axis=1)))
+    first = int(np.argmin(distances.mean(axis=1)))
     chosen = [first]
     nearest = distances[first].astype(np.float64).copy()
     nearest[first] = -np.inf
@@ -74,8 +79,10 @@ def select_by_histogram(images: list[np.ndarray], count: int) -> list[int]:
 
 
 def select_by_embedding(features: np.ndarray, count: int) -> list[int]:
-    """Roost's default: backbone features (N, D), cosine distance, farthest-point."""
-    return farthest_point_selection(cosine_distances(features, features), count)
+    """Roost's default: backbone features (N, D) centred on their mean, cosine distance,
+    farthest-point."""
+    centred = features - features.mean(axis=0)
+    return farthest_point_selection(cosine_distances(centred, centred), count)
 
 
 def coverage_radius(selected: np.ndarray, candidates: np.ndarray, distance: str = "cosine") -> float:

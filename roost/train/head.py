@@ -19,10 +19,12 @@ import numpy as np
 
 logger = logging.getLogger(__name__)
 
-#: L2 penalty on standardised weights: small enough that a clean dataset yields confident
-#: probabilities (the run-time threshold defaults to 0.8), large enough to stay finite on
-#: separable data.
-L2_PENALTY = 1e-3
+#: L2 penalty on standardised weights: small enough that clear cases stay confident (the
+#: run-time threshold defaults to 0.8), large enough that borderline ones do not. On the
+#: vtest.avi path task (10 frames per class) 1e-2 kept 99.8 % held-out accuracy with median
+#: confidence 0.9997 while 16 % of half-occupied frames fell below 0.8 (1e-3: 1 %, so
+#: suggestions' margins said nothing).
+L2_PENALTY = 1e-2
 ITERATIONS = 150
 LEARNING_RATE = 0.05
 ADAM_BETAS = (0.9, 0.999)
