@@ -22,7 +22,7 @@ from typing import Any
 
 import cv2
 import numpy as np
-import onnxruntime as ort
+import onnxruntime as ort  # type: ignore[import-untyped]
 
 from roost.paths import model_cache_dir
 

@@ -27,7 +27,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-import onnxruntime as ort
+import onnxruntime as ort  # type: ignore[import-untyped]
 
 from roost import __version__
 from roost.classify.model_files import (

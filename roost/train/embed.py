@@ -22,7 +22,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-import onnxruntime as ort
+import onnxruntime as ort  # type: ignore[import-untyped]
 
 from roost.classify.model_files import (
     FEATURE_DIM,
@@ -94,7 +94,8 @@ class Backbone:
         out = np.empty((len(images), FEATURE_DIM), dtype=np.float32)
         for start in range(0, len(images), self.batch_size):
             batch = images[start:start + self.batch_size]
-            out[start:start + len(batch)] = self.session.run(None, {INPUT_NAME: preprocess(list(batch), self.preprocessing)})[0]
+            tensor = preprocess(list(batch), self.preprocessing)
+            out[start:start + len(batch)] = self.session.run(None, {INPUT_NAME: tensor})[0]
             self.images_embedded += len(batch)
         return out
 

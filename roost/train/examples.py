@@ -121,7 +121,8 @@ def extract_frame(recording: Path, offset: float, ffmpeg: str | None = None) -> 
         return None
     frame = cv2.imdecode(np.frombuffer(result.stdout, np.uint8), cv2.IMREAD_COLOR) if result.stdout else None
     if frame is None:
-        logger.warning("no frame at %.2f s in %s: %s", offset, recording, result.stderr.decode(errors="replace").strip())
+        logger.warning("no frame at %.2f s in %s: %s", offset, recording,
+                       result.stderr.decode(errors="replace").strip())
         return None
     return cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
 

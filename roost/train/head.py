@@ -39,7 +39,8 @@ class SoftmaxHead:
     bias: np.ndarray
 
     def logits(self, features: np.ndarray) -> np.ndarray:
-        return features.astype(np.float32) @ self.weight + self.bias
+        logits: np.ndarray = features.astype(np.float32) @ self.weight + self.bias
+        return logits
 
     def probabilities(self, features: np.ndarray) -> np.ndarray:
         """(N, D) → (N, C) softmax probabilities, rows sum to 1."""

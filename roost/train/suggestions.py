@@ -73,7 +73,7 @@ def _ranks01(values: np.ndarray) -> np.ndarray:
     for value in np.unique(values):
         tied = values == value
         ranks[tied] = ranks[tied].mean()
-    return ranks / (len(values) - 1)  # type: ignore[no-any-return]
+    return ranks / (len(values) - 1)
 
 
 def rank_attempts(probabilities: np.ndarray, features: np.ndarray, dataset_features: np.ndarray,

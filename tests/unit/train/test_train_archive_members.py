@@ -62,9 +62,9 @@ def test_archives_without_the_model_files_or_not_zip_are_rejected(tmp_path: Path
 
 
 def test_a_broken_model_is_rejected_before_writing(tmp_path: Path) -> None:
-    source = make_zip(tmp_path / "a.zip", {**MODEL_MEMBERS, "model/metadata.json":
-                                           b'{"classes": ["a", "b"], "preprocessing": {"size": 224, "mean": [127, 127, 127],'
-                                           b' "scale": 0.0078125, "channel_order": "RGB", "layout": "NCHW"}}'})
+    metadata = (b'{"classes": ["a", "b"], "preprocessing": {"size": 224, "mean": [127, 127, 127],'
+                b' "scale": 0.0078125, "channel_order": "RGB", "layout": "NCHW"}}')
+    source = make_zip(tmp_path / "a.zip", {**MODEL_MEMBERS, "model/metadata.json": metadata})
     with pytest.raises(ArchiveError, match="does not load"):
         import_classifier(source, tmp_path / "cache", tmp_path / "clips")
     assert not (tmp_path / "cache").exists()

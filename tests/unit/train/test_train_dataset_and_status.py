@@ -21,7 +21,8 @@ def image(path: Path, value: int = 100) -> Path:
     return path
 
 
-def test_scan_lists_classes_sorted_and_skips_non_image_files_with_a_warning(tmp_path: Path, caplog) -> None:  # type: ignore[no-untyped-def]
+def test_scan_lists_classes_sorted_and_skips_non_image_files_with_a_warning(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     root = tmp_path / "door" / "dataset"
     image(root / "open" / "a.png")
     image(root / "closed" / "b.jpg")

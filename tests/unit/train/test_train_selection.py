@@ -70,7 +70,8 @@ def test_events_are_sampled_best_score_first_within_each_bucket() -> None:
 
 
 @pytest.mark.parametrize(("box", "expected_side"), [((100, 100, 120, 140), 44), ((0, 0, 300, 200), 390)])
-def test_object_crops_are_square_and_tighter_for_small_boxes(box: tuple[int, int, int, int], expected_side: int) -> None:
+def test_object_crops_are_square_and_tighter_for_small_boxes(box: tuple[int, int, int, int],
+                                                            expected_side: int) -> None:
     x1, y1, x2, y2 = square_object_box(box, 640, 480)
     assert x2 - x1 == y2 - y1 == expected_side
     assert 0 <= x1 and 0 <= y1 and x2 <= 640 and y2 <= 480
