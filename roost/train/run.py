@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 import queue
 import resource
 import threading
@@ -30,6 +31,9 @@ STATE_COMPLETE = "complete"
 STATE_FAILED = "failed"
 #: How often the reader thread checks whether a silent child is still alive (seconds).
 POLL_SECONDS = 0.2
+#: Training is background work: the child runs at this `nice` increment so live
+#: detection and recording keep their CPU share while a model trains.
+TRAINING_NICENESS = 10
 
 Subscriber = Callable[[TrainingProgress], None]
 
@@ -41,6 +45,10 @@ class TrainingInProgressError(RuntimeError):
 def _child_main(request: TrainingRequest, reports: Any, log_level: int) -> None:
     """Entry point of the spawned child: train, report, never raise (the parent reads the queue)."""
     logging.basicConfig(level=log_level, format="%(asctime)s [%(levelname)-7s] %(name)s: %(message)s")
+    try:
+        os.nice(TRAINING_NICENESS)
+    except OSError as error:
+        logging.getLogger(__name__).debug("could not lower training priority: %s", error)
     try:
         result = train_model(request, report=reports.put)
         result["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)

@@ -19,7 +19,7 @@ from roost.train.dataset import DatasetError, scan_dataset
 from roost.train.embed import AUGMENTATIONS, FEATURE_CACHE_FILE, Backbone, FeatureCache, content_hash
 from roost.train.head import train_head
 from roost.train.pipeline import TrainingProgress, TrainingRequest, train_model
-from roost.train.run import TrainingRun
+from roost.train.run import Trainer, TrainingInProgressError, TrainingRun
 
 #: Held-out crops (other seeds than the training crops) must be classified at least this well.
 HELDOUT_ACCURACY_FLOOR = 0.9
@@ -167,6 +167,9 @@ def test_bad_datasets_fail_with_the_class_named(media: tuple[Path, Path], backbo
     build_dataset(clips, "dog", 4, {"buddy": "chelsea", "rex": "astronaut"})
     with pytest.raises(DatasetError, match="'none' has 0"):
         train_model(TrainingRequest("dog", clips, cache, object_model=True), backbone=backbone)
+    build_dataset(clips, "dog", 4, {"none": "coffee"}, seed=5)
+    assert train_model(TrainingRequest("dog", clips, cache, object_model=True),
+                       backbone=backbone)["classes"] == ["buddy", "none", "rex"]
     with pytest.raises(InvalidNameError, match=r"'\.\.'"):
         train_model(TrainingRequest("..", clips, cache), backbone=backbone)
     with pytest.raises(InvalidNameError):
@@ -176,6 +179,12 @@ def test_bad_datasets_fail_with_the_class_named(media: tuple[Path, Path], backbo
 def test_a_failing_run_reports_failed_with_the_reason(media: tuple[Path, Path]) -> None:
     clips, cache = media
     build_dataset(clips, "solo", 3, {"open": "astronaut"})
-    final = TrainingRun(TrainingRequest("solo", clips, cache)).start().wait(timeout=60)
+    trainer, seen = Trainer(), []
+    trainer.subscribe(seen.append)
+    run = trainer.start(TrainingRequest("solo", clips, cache))
+    with pytest.raises(TrainingInProgressError):
+        trainer.start(TrainingRequest("solo", clips, cache))
+    final = run.wait(timeout=60)
     assert final.state == "failed" and "at least 2 classes" in final.message
+    assert trainer.status("solo") == final and seen[-1] == final
     assert not model_paths("solo", cache).root.exists()
