@@ -12,9 +12,9 @@ from typing import Any
 
 import numpy as np
 import pytest
-from conftest import PHOTOS, build_dataset, photo_crops, write_rgb
+from train_photos import PHOTOS, build_dataset, photo_crops, write_rgb
 
-from roost.classify.model_files import InvalidNameError, model_paths
+from roost.classify.model_files import InvalidNameError, model_paths, read_rgb
 from roost.train.dataset import DatasetError, scan_dataset
 from roost.train.embed import AUGMENTATIONS, FEATURE_CACHE_FILE, Backbone, FeatureCache, content_hash
 from roost.train.head import train_head
@@ -114,7 +114,6 @@ def test_fused_model_runs_without_torch_and_agrees_with_the_training_pipeline(
     cache = FeatureCache(clips / "things" / FEATURE_CACHE_FILE, backbone.fingerprint)
     features = np.stack([cache.get(content_hash(p)) for p in paths])  # type: ignore[misc]
     head = train_head(features.reshape(-1, features.shape[2]), np.repeat(labels, len(AUGMENTATIONS)), 3)
-    from roost.classify.model_files import read_rgb
     expected = head.probabilities(backbone.embed([read_rgb(p) for p in files]))  # type: ignore[misc]
     assert np.abs(expected - probabilities).max() <= AGREEMENT_TOLERANCE
 

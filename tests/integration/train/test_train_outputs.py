@@ -7,9 +7,10 @@ import shutil
 import zipfile
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
-from conftest import build_dataset, photo_crops, write_rgb
+from train_photos import build_dataset, photo_crops, write_rgb
 
 from roost.classify.model_files import load_model, model_paths, read_rgb
 from roost.train.archive import ArchiveError, export_classifier, import_classifier
@@ -46,8 +47,6 @@ def test_suggestions_flag_near_duplicates_and_rank_them_last(model: tuple[Path, 
 
 
 def cv_resize(image: np.ndarray, side: int) -> np.ndarray:
-    import cv2
-
     return cv2.resize(image, (side, side)).astype(np.float32)
 
 
