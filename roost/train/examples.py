@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import subprocess
+import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -23,8 +24,9 @@ from typing import TypeVar
 import cv2
 import numpy as np
 
+from roost.classify.model_files import NONE_CLASS, validate_class_name
 from roost.ffmpeg import ffmpeg_binary
-from roost.train.dataset import TRAIN_DIR, model_clips_dir
+from roost.train.dataset import DATASET_DIR, TRAIN_DIR, model_clips_dir
 from roost.train.distinct import select_by_embedding, select_by_histogram
 from roost.train.embed import Backbone
 
@@ -210,3 +212,30 @@ def collect_object_examples(events: Sequence[EventSample], clips_dir: Path, mode
     chosen = select_distinct(crops, count, backbone)
     logger.info("object examples for %s: %d of %d events kept", model, len(chosen), len(events))
     return save_examples([crops[i] for i in chosen], clips_dir, model)
+
+
+def file_examples(clips_dir: Path, model: str, assignments: dict[str, str], object_model: bool) -> dict[str, int]:
+    """End of the wizard: move labelled `example_NNN.jpg` files into `dataset/<class>/`.
+
+    `assignments` maps example file name → class. Unassigned examples go to `none` for
+    object models (Frigate's rule) and are deleted for state models. Files are renamed
+    `example_<unix seconds>_NNN.jpg` so a later wizard run cannot overwrite them.
+    Returns images filed per class.
+    """
+    folder = model_clips_dir(clips_dir, model) / TRAIN_DIR
+    stamp = int(time.time())
+    filed: dict[str, int] = defaultdict(int)
+    examples = sorted(folder.glob("example_*.jpg"))
+    unknown = sorted(set(assignments) - {p.name for p in examples})
+    if unknown:
+        logger.warning("wizard assignments for %s name files that are not examples: %s", model, unknown)
+    for path in examples:
+        target_class = assignments.get(path.name, NONE_CLASS if object_model else None)
+        if target_class is None:
+            path.unlink()
+            continue
+        target = model_clips_dir(clips_dir, model) / DATASET_DIR / validate_class_name(target_class)
+        target.mkdir(parents=True, exist_ok=True)
+        path.replace(target / f"example_{stamp}_{path.stem.split('_')[-1]}.jpg")
+        filed[target_class] += 1
+    return dict(filed)

@@ -12,6 +12,7 @@ import pytest
 
 from roost.classify.model_files import InvalidNameError
 from roost.train.dataset import DatasetError, check_class_counts, scan_dataset
+from roost.train.examples import file_examples
 from roost.train.status import dataset_training_metadata, read_training_metadata, write_training_metadata
 
 
@@ -83,3 +84,19 @@ def test_training_metadata_block_tracks_new_and_changed_images(tmp_path: Path) -
     assert block["current_image_count"] == 3 and block["new_images_count"] == 0 and block["dataset_changed"] is True
     image(root / "closed" / "new2.png", 60)
     assert dataset_training_metadata(tmp_path, "door")["new_images_count"] == 1
+
+
+@pytest.mark.parametrize(("object_model", "expected"), [(True, {"buddy": 1, "none": 2}), (False, {"buddy": 1})])
+def test_wizard_examples_are_filed_and_unassigned_ones_go_to_none_for_object_models(
+        tmp_path: Path, object_model: bool, expected: dict[str, int]) -> None:
+    train = tmp_path / "dog" / "train"
+    for i in range(3):
+        image(train / f"example_{i:03d}.jpg", 40 * i)
+    image(train / "e1-1700000000.0-buddy-0.9.webp")  # a recent attempt: untouched
+    assert file_examples(tmp_path, "dog", {"example_001.jpg": "buddy"}, object_model) == expected
+    assert sorted(p.name for p in train.iterdir()) == ["e1-1700000000.0-buddy-0.9.webp"]
+    filed = sorted((tmp_path / "dog" / "dataset").glob("*/*.jpg"))
+    assert [p.parent.name for p in filed] == sorted(c for c, n in expected.items() for _ in range(n))
+    with pytest.raises(InvalidNameError):
+        image(train / "example_000.jpg")
+        file_examples(tmp_path, "dog", {"example_000.jpg": "../escape"}, object_model)
