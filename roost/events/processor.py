@@ -1,0 +1,109 @@
+"""Main-process side of events: each camera's tracked objects become `Event` changes,
+written through the single database writer and published on the hub (MQTT, websocket)."""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import logging
+import threading
+from collections.abc import Callable
+
+from sqlalchemy.orm import Session
+
+from roost.config.root import RoostConfig
+from roost.events.counts import count_changes, count_objects
+from roost.events.event import Event, EventChange, MotionChange
+from roost.events.lifecycle import change_type
+from roost.events.rows import event_row_values
+from roost.hub import Hub
+from roost.store import Database
+from roost.store.models import EventRow
+
+logger = logging.getLogger(__name__)
+
+#: Columns other parts own once the row exists: the API and classifiers set sub labels,
+#: recording sets has_clip, the user sets retain.
+UPDATE_SKIPS = ("id", "has_clip", "sub_label", "sub_label_score")
+
+
+class EventProcessor:
+    def __init__(self, config: RoostConfig, database: Database, hub: Hub,
+                 on_end: Callable[[Event], None] | None = None) -> None:
+        self.config = config
+        self.database = database
+        self.hub = hub
+        self.on_end = on_end  # e.g. clip assembly and snapshot files, called off the lock
+        self.active: dict[str, Event] = {}
+        self.counts: dict[str, dict[tuple[str, str], tuple[int, int]]] = {}
+        self.motion: dict[str, bool] = {}
+        self.last_motion: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def on_objects(self, camera: str, live: list[Event], gone: list[Event]) -> None:
+        """One processed frame of `camera`: every tracked object (as Event snapshots, false
+        positives included) and the objects that disappeared with this frame."""
+        ended: list[Event] = []
+        with self._lock:
+            for current, is_gone in [*((e, False) for e in live), *((e, True) for e in gone)]:
+                prior = self.active.get(current.id)
+                if prior is not None and prior.sub_label and not current.sub_label:
+                    current = dataclasses.replace(current, sub_label=prior.sub_label)
+                kind = change_type(prior, current, is_gone)
+                if kind is None:
+                    if prior is not None:
+                        self.active[current.id] = current
+                    continue
+                write = _insert_row if kind == "new" else _update_row
+                self.database.writer.submit(functools.partial(write, event=current))
+                self.hub.publish(EventChange(kind, prior or current, current))
+                if kind == "end":
+                    self.active.pop(current.id, None)
+                    ended.append(current)
+                else:
+                    self.active[current.id] = current
+            self._publish_counts(camera)
+        for event in ended:
+            if self.on_end is not None:
+                self.on_end(event)
+
+    def on_motion(self, camera: str, frame_time: float, has_motion: bool) -> None:
+        """`<camera>/motion` ON at once, OFF after `motion.mqtt_off_delay` quiet seconds."""
+        if has_motion:
+            self.last_motion[camera] = frame_time
+        delay = self.config.cameras[camera].motion.mqtt_off_delay
+        on = has_motion or frame_time - self.last_motion.get(camera, float("-inf")) < delay
+        if self.motion.get(camera) != on:
+            self.motion[camera] = on
+            self.hub.publish(MotionChange(camera, on))
+
+    def end_all(self, camera: str | None = None, end_time: float | None = None) -> None:
+        """End every open event (of one camera): its process stopped or Roost is stopping."""
+        with self._lock:
+            targets = [e for e in self.active.values() if camera is None or e.camera == camera]
+        ended = [dataclasses.replace(e, end_time=end_time or e.frame_time) for e in targets]
+        for cam in {e.camera for e in ended}:
+            self.on_objects(cam, [], [e for e in ended if e.camera == cam])
+
+    def _publish_counts(self, camera: str) -> None:
+        cam = self.config.cameras[camera]
+        after = count_objects(camera, [e for e in self.active.values() if e.camera == camera],
+                              cam.objects.track, cam.zones)
+        for change in count_changes(self.counts.get(camera, {}), after):
+            self.hub.publish(change)
+        self.counts[camera] = after
+
+
+def _insert_row(session: Session, event: Event) -> None:
+    session.add(EventRow(**event_row_values(event)))
+
+
+def _update_row(session: Session, event: Event) -> None:
+    row = session.get(EventRow, event.id)
+    if row is None:
+        session.add(EventRow(**event_row_values(event)))
+        return
+    for key, value in event_row_values(event).items():
+        if key in UPDATE_SKIPS and not (key.startswith("sub_label") and event.sub_label):
+            continue
+        setattr(row, key, value)
