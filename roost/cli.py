@@ -34,6 +34,9 @@ def build_parser() -> argparse.ArgumentParser:
     check.set_defaults(handler=_check_config)
     version = sub.add_parser("version", help="print the version")
     version.set_defaults(handler=_version)
+    from roost.train.cli import add_classify_parser
+
+    add_classify_parser(sub)
     return parser
 
 
