@@ -1,0 +1,153 @@
+"""Event clips: `clips/<camera>-<event id>.mp4`, cut from recorded segments without
+re-encoding (ffmpeg concat demuxer + stream copy).
+
+Accuracy: with stream copy a clip can only start on a key frame, so it starts at the last
+key frame at or before `start - pre_capture` (at most one GOP early, typically 1–2 s for
+cameras) and ends within a frame of `end + post_capture`. Segment start times come from
+their file names (whole seconds), which adds up to 1 s either way.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import subprocess
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import select, update
+
+from roost.config.camera import CameraConfig
+from roost.ffmpeg import ffmpeg_binary
+from roost.paths import is_within
+from roost.store import Database
+from roost.store.models import EventRow, RecordingRow
+
+logger = logging.getLogger(__name__)
+
+CLIPS_DIR_NAME = "clips"
+CUT_TIMEOUT_S = 120.0
+#: Event ids are "<epoch>.<6 digits>-<6 [a-z0-9]>"; manual and API events may differ a
+#: little, so any file-name-safe id is accepted.
+EVENT_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+@dataclass(frozen=True)
+class ClipSource:
+    """A recorded segment file and the span it covers (epoch s)."""
+
+    path: Path
+    start_time: float
+    end_time: float
+
+
+@dataclass(frozen=True)
+class ClipSettings:
+    """How much to add around an event and the longest clip kept (seconds)."""
+
+    pre_capture: float
+    post_capture: float
+    max_seconds: float
+
+    @classmethod
+    def from_camera(cls, camera: CameraConfig) -> "ClipSettings":
+        """Legacy `save_clips` when enabled, else `record.events`; `save_clips.max_seconds`
+        (default 300) caps every clip, keeping its end as Frigate 0.8 did."""
+        source = camera.save_clips if camera.save_clips.enabled else camera.record.events
+        return cls(source.pre_capture, source.post_capture, camera.save_clips.max_seconds)
+
+
+def media_file(directory: Path, camera: str, event_id: str, suffix: str) -> Path:
+    """`<directory>/<camera>-<event id><suffix>`, refusing names that would leave `directory`."""
+    if not EVENT_ID.match(event_id) or not EVENT_ID.match(camera):
+        raise ValueError(f"camera {camera!r} / event id {event_id!r} cannot name a media file")
+    path = directory / f"{camera}-{event_id}{suffix}"
+    if not is_within(path, directory):
+        raise ValueError(f"{path} is outside {directory}")
+    return path
+
+
+def clip_path(clips_dir: Path, camera: str, event_id: str) -> Path:
+    return media_file(clips_dir, camera, event_id, ".mp4")
+
+
+def clip_wanted(camera: CameraConfig, label: str, zones: Sequence[str]) -> bool:
+    """Whether an event of `label` that entered `zones` gets a clip (objects/required_zones)."""
+    if not (camera.record.enabled or camera.save_clips.enabled):
+        return False
+    source = camera.save_clips if camera.save_clips.enabled else camera.record.events
+    if source.objects is not None and label not in source.objects:
+        return False
+    return not source.required_zones or bool(set(source.required_zones) & set(zones))
+
+
+def clip_span(start_time: float, end_time: float, settings: ClipSettings) -> tuple[float, float]:
+    """(start, end) epoch s of the clip of an event, capped to its last `max_seconds`."""
+    start, end = start_time - settings.pre_capture, end_time + settings.post_capture
+    return (max(start, end - settings.max_seconds), end)
+
+
+def cut_clip(sources: Sequence[ClipSource], start: float, end: float, target: Path,
+             ffmpeg: str | None = None) -> bool:
+    """Write `[start, end)` of the concatenated `sources` (oldest first) to `target` with
+    stream copy. The file appears complete or not at all (written aside, then renamed)."""
+    chosen = [s for s in sources if s.end_time > start and s.start_time < end]
+    if not chosen:
+        return False
+    offset = max(0.0, start - chosen[0].start_time)
+    duration = min(end, chosen[-1].end_time) - max(start, chosen[0].start_time)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=target.parent, prefix=".clip-") as work:
+        listing = Path(work) / "segments.txt"
+        listing.write_text("".join(f"file '{_concat_quote(s.path)}'\n" for s in chosen), encoding="utf-8")
+        partial = Path(work) / target.name
+        command = [ffmpeg or ffmpeg_binary(), "-hide_banner", "-loglevel", "error", "-y",
+                   "-ss", f"{offset:.3f}", "-t", f"{duration:.3f}", "-f", "concat", "-safe", "0",
+                   "-i", str(listing), "-c", "copy", "-movflags", "+faststart", str(partial)]
+        try:
+            done = subprocess.run(command, capture_output=True, timeout=CUT_TIMEOUT_S, check=False)
+        except subprocess.TimeoutExpired:
+            logger.error("cutting %s took longer than %.0f s; gave up", target.name, CUT_TIMEOUT_S)
+            return False
+        if done.returncode != 0 or not partial.exists():
+            logger.error("cutting %s failed: %s", target.name, done.stderr.decode(errors="replace").strip())
+            return False
+        os.replace(partial, target)
+    return True
+
+
+def _concat_quote(path: Path) -> str:
+    """A path for the concat demuxer's single-quoted `file` lines."""
+    return str(path.resolve()).replace("'", "'\\''")
+
+
+def clip_for_event(database: Database, event_id: str, camera: CameraConfig, media_dir: Path) -> Path | None:
+    """Cut the clip of an ended event from its camera's indexed recordings and set
+    `has_clip`. Returns the clip's path, or None (event unknown or in progress, no
+    recordings covering it, or ffmpeg failed — each logged)."""
+    with database.read() as session:
+        event = session.get(EventRow, event_id)
+        if event is None or event.end_time is None:
+            logger.warning("no clip for event %s: %s", event_id, "unknown" if event is None else "still in progress")
+            return None
+        start, end = clip_span(event.start_time, event.end_time, ClipSettings.from_camera(camera))
+        rows = session.scalars(select(RecordingRow).where(
+            RecordingRow.camera == event.camera, RecordingRow.end_time > start,
+            RecordingRow.start_time < end).order_by(RecordingRow.start_time)).all()
+        camera_name = event.camera
+    recordings_dir = media_dir / "recordings"
+    sources = [ClipSource(Path(r.path), r.start_time, r.end_time) for r in rows
+               if is_within(Path(r.path), recordings_dir) and Path(r.path).exists()]
+    target = clip_path(media_dir / CLIPS_DIR_NAME, camera_name, event_id)
+    if not sources:
+        logger.warning("no clip for event %s: no recordings of %s between %.0f and %.0f",
+                       event_id, camera_name, start, end)
+        return None
+    if not cut_clip(sources, start, end, target, ffmpeg_binary(camera.ffmpeg.path)):
+        return None
+    database.write(lambda s: s.execute(update(EventRow).where(EventRow.id == event_id).values(has_clip=True)))
+    logger.debug("clip for event %s: %s (%.1f s requested)", event_id, target, end - start)
+    return target

@@ -1,0 +1,168 @@
+"""`Recorder`: keeps one camera's recording ffmpeg running while it should record.
+
+The recorder is a thread in the supervisor's process watching an ffmpeg child (the child
+does the work: `-c copy`, so Python only looks in once a second). It starts ffmpeg when
+the camera's `recordings` switch is on (or when legacy `save_clips` needs the segment
+cache), stops it gracefully when the switch goes off (ffmpeg finishes the open segment),
+restarts it with a growing back-off when it exits, and kills it when no segment file has
+grown for a while (a camera that stopped sending without closing the connection).
+"""
+
+from __future__ import annotations
+
+import collections
+import logging
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+from roost.config.camera import CameraConfig
+from roost.controls import CameraControls
+from roost.record.command import recorder_command, segment_seconds
+from roost.record.segments import cache_segments
+
+logger = logging.getLogger(__name__)
+
+POLL_INTERVAL_S = 1.0
+#: A run shorter than this counts as a crash for the back-off.
+HEALTHY_RUN_S = 30.0
+MAX_BACKOFF_S = 60.0
+#: No cache growth for max(this, 3 segments) means ffmpeg is stuck.
+MIN_STALL_S = 30.0
+STOP_GRACE_S = 5.0
+STDERR_TAIL_LINES = 20
+
+
+class Recorder:
+    """Recording of one camera. `start()` / `stop()` from the supervisor; `pid` for stats."""
+
+    def __init__(self, camera_name: str, camera: CameraConfig, cache_dir: Path,
+                 controls: CameraControls | None = None, poll_interval: float = POLL_INTERVAL_S) -> None:
+        self.camera_name = camera_name
+        self.cache_dir = cache_dir
+        self.controls = controls
+        self.command = recorder_command(camera_name, camera, cache_dir)
+        self.segment_s = segment_seconds(self.command)
+        self.retry_interval = camera.ffmpeg.retry_interval
+        self.stall_after = max(MIN_STALL_S, 3 * self.segment_s)
+        self.poll_interval = poll_interval
+        self._record_enabled = camera.record.enabled
+        self._clips_need_cache = camera.save_clips.enabled
+        self._process: subprocess.Popen[bytes] | None = None
+        self._started_at = 0.0
+        self._next_start = 0.0
+        self._backoff = self.retry_interval
+        self._quick_exits = 0
+        self._stderr_tail: collections.deque[str] = collections.deque(maxlen=STDERR_TAIL_LINES)
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"recorder-{camera_name}", daemon=True)
+        self.restarts = 0  # ffmpeg starts after the first, for stats and tests
+        self._ffmpeg_log = logging.getLogger(f"{__name__}.ffmpeg.{camera_name}")
+
+    @property
+    def pid(self) -> int | None:
+        """The running ffmpeg's pid, None while it is not running."""
+        process = self._process
+        return process.pid if process is not None and process.poll() is None else None
+
+    def should_record(self) -> bool:
+        """Recording follows the run-time switches when there are any, else the config.
+        Legacy `save_clips` keeps the cache filled even with recordings off: clips are cut from it."""
+        if self.controls is None:
+            return self._record_enabled or self._clips_need_cache
+        if not self.controls.is_on("enabled"):
+            return False
+        return self.controls.is_on("recordings") or self._clips_need_cache
+
+    def start(self) -> None:
+        self.cache_dir.mkdir(parents=True, exist_ok=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop ffmpeg (it closes the open segment properly) and the watching thread."""
+        self._stopping.set()
+        self._thread.join(timeout)
+        self._end_ffmpeg("recorder stopping")
+
+    def _run(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                self._tick(time.monotonic())
+            except OSError as error:  # e.g. ffmpeg binary missing; retry after the back-off
+                logger.error("%s: cannot run the recorder's ffmpeg: %s", self.camera_name, error)
+                self._next_start = time.monotonic() + self._backoff
+            self._stopping.wait(self.poll_interval)
+
+    def _tick(self, now: float) -> None:
+        process = self._process
+        want = self.should_record()
+        if process is not None and process.poll() is None:
+            if not want:
+                self._end_ffmpeg("recordings switched off")
+            elif now - self._started_at > self.stall_after and self._idle_for() > self.stall_after:
+                logger.warning("%s: no recording data for %.0f s; restarting ffmpeg",
+                               self.camera_name, self._idle_for())
+                process.kill()
+            return
+        if process is not None:
+            self._note_exit(process, now)
+        if want and now >= self._next_start:
+            self._spawn(now)
+
+    def _spawn(self, now: float) -> None:
+        if self._started_at:
+            self.restarts += 1
+        logger.info("%s: recording to %s", self.camera_name, self.cache_dir)
+        self._stderr_tail.clear()
+        self._process = subprocess.Popen(self.command, stdin=subprocess.DEVNULL,
+                                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        self._started_at = now
+        threading.Thread(target=self._read_stderr, args=(self._process,),
+                         name=f"recorder-{self.camera_name}-log", daemon=True).start()
+
+    def _note_exit(self, process: subprocess.Popen[bytes], now: float) -> None:
+        ran = now - self._started_at
+        if ran >= HEALTHY_RUN_S:
+            self._quick_exits = 0
+        # retry_interval after a healthy run, doubling with each quick exit in a row.
+        self._backoff = min(self.retry_interval * 2 ** self._quick_exits, MAX_BACKOFF_S)
+        if ran < HEALTHY_RUN_S:
+            self._quick_exits += 1
+        self._next_start = now + self._backoff
+        logger.error("%s: recording ffmpeg exited with code %s after %.1f s; retrying in %.1f s. Last output: %s",
+                     self.camera_name, process.returncode, ran, self._backoff,
+                     " | ".join(self._stderr_tail) or "(none)")
+        self._process = None
+
+    def _end_ffmpeg(self, why: str) -> None:
+        process, self._process = self._process, None
+        if process is None or process.poll() is not None:
+            return
+        logger.info("%s: stopping recording ffmpeg (%s)", self.camera_name, why)
+        process.terminate()
+        try:
+            process.wait(STOP_GRACE_S)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+    def _idle_for(self) -> float:
+        """Seconds since any cache segment of this camera last grew."""
+        mtimes = []
+        for segment in cache_segments(self.cache_dir):
+            if segment.camera == self.camera_name:
+                try:
+                    mtimes.append(segment.path.stat().st_mtime)
+                except FileNotFoundError:
+                    continue  # moved by the maintainer meanwhile
+        newest = max(mtimes, default=time.time() - (time.monotonic() - self._started_at))
+        return time.time() - newest
+
+    def _read_stderr(self, process: subprocess.Popen[bytes]) -> None:
+        assert process.stderr is not None
+        for raw in process.stderr:
+            line = raw.decode(errors="replace").rstrip()
+            if line:
+                self._stderr_tail.append(line)
+                self._ffmpeg_log.error("%s", line)  # Frigate logs all ffmpeg output as errors
