@@ -1,0 +1,95 @@
+"""Event clips cut from indexed segments with concat + stream copy."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from record_streams import FPS, GOP, camera_config, index_split_source, packet_hashes, probe_video
+from sqlalchemy import select
+
+from roost.events.clips import clip_for_event
+from roost.record.maintainer import CLIP_WAIT_S, RecordingMaintainer
+from roost.store import Database
+from roost.store.models import EventRow
+
+START0 = 1_700_000_000.0
+
+
+def add_event(database: Database, event_id: str, start: float, end: float | None, label: str = "person") -> None:
+    database.write(lambda s: s.add(EventRow(id=event_id, label=label, camera="front", start_time=start,
+                                            end_time=end, zones=[], data={})))
+
+
+def event_row(database: Database, event_id: str) -> EventRow:
+    with database.read() as session:
+        row = session.scalars(select(EventRow).where(EventRow.id == event_id)).one()
+    return row
+
+
+def same_packets(clip: list[str], source: list[str], first: int) -> bool:
+    """The clip's packets are the source's from packet `first` on. Key frames are skipped:
+    the concat demuxer repeats the parameter sets in them (no re-encode, but new bytes)."""
+    return len(clip) > GOP and all(h == source[first + i] for i, h in enumerate(clip) if i % GOP)
+
+
+def duration_of(path: Path) -> float:
+    return float(probe_video(path)["format"]["duration"])
+
+
+def test_clip_covers_pre_and_post_capture(tmp_path: Path, h264_source: Path, database: Database) -> None:
+    camera = camera_config(h264_source, {"record": {"enabled": True, "events": {"pre_capture": 2, "post_capture": 2}}})
+    index_split_source(database, tmp_path, h264_source, "front", START0)
+    add_event(database, "e1", START0 + 5, START0 + 7)
+    clip = clip_for_event(database, "e1", camera, tmp_path)
+    assert clip == tmp_path / "clips" / "front-e1.mp4" and clip.exists()
+    # span START0+3 .. START0+9: six seconds, starting on the key frame at 3 s
+    assert duration_of(clip) == pytest.approx(6.0, abs=0.25)
+    got = packet_hashes(clip)
+    assert same_packets(got, packet_hashes(h264_source), first=3 * FPS)
+    assert abs(len(got) - 6 * FPS) <= 1
+    assert event_row(database, "e1").has_clip
+
+
+def test_clip_keeps_the_last_max_seconds(tmp_path: Path, h264_source: Path, database: Database) -> None:
+    camera = camera_config(h264_source, {"record": {"enabled": True, "events": {"pre_capture": 2, "post_capture": 2}},
+                                         "save_clips": {"max_seconds": 4}})
+    index_split_source(database, tmp_path, h264_source, "front", START0)
+    add_event(database, "long", START0 + 2, START0 + 9)
+    clip = clip_for_event(database, "long", camera, tmp_path)
+    assert clip is not None
+    assert duration_of(clip) == pytest.approx(4.0, abs=0.25)
+    assert same_packets(packet_hashes(clip), packet_hashes(h264_source), first=7 * FPS)  # 11 s - 4 s
+
+
+def test_legacy_save_clips_capture_settings_apply(tmp_path: Path, h264_source: Path, database: Database) -> None:
+    camera = camera_config(h264_source, {"record": {"enabled": False},
+                                         "save_clips": {"enabled": True, "pre_capture": 1, "post_capture": 1}})
+    index_split_source(database, tmp_path, h264_source, "front", START0)
+    add_event(database, "old", START0 + 4, START0 + 6)
+    clip = clip_for_event(database, "old", camera, tmp_path)
+    assert clip is not None and duration_of(clip) == pytest.approx(4.0, abs=0.25)
+
+
+def test_no_clip_for_event_in_progress_or_without_recordings(tmp_path: Path, h264_source: Path,
+                                                              database: Database) -> None:
+    camera = camera_config(h264_source)
+    index_split_source(database, tmp_path, h264_source, "front", START0)
+    add_event(database, "live", START0 + 4, None)
+    add_event(database, "later", START0 + 1000, START0 + 1010)
+    assert clip_for_event(database, "live", camera, tmp_path) is None
+    assert clip_for_event(database, "later", camera, tmp_path) is None
+    assert not event_row(database, "later").has_clip
+
+
+def test_requested_clip_is_cut_once_recordings_are_due(tmp_path: Path, h264_source: Path, database: Database) -> None:
+    camera = camera_config(h264_source, {"record": {"enabled": True, "events": {"pre_capture": 1, "post_capture": 1}}})
+    now = [START0 + 9.0]
+    maintainer = RecordingMaintainer(database, {"front": camera}, tmp_path, clock=lambda: now[0])
+    index_split_source(database, tmp_path, h264_source, "front", START0)
+    add_event(database, "e2", START0 + 3, START0 + 6)
+    maintainer.request_clip("e2")
+    assert maintainer.cut_ready_clips(now[0]) == []  # not indexed by this maintainer, not overdue
+    now[0] = START0 + 7 + CLIP_WAIT_S + 1
+    assert maintainer.cut_ready_clips(now[0]) == [tmp_path / "clips" / "front-e2.mp4"]
+    assert maintainer.cut_ready_clips(now[0]) == []  # done once
