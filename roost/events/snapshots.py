@@ -93,7 +93,7 @@ def draw_zones(frame: Image, zones: Mapping[str, Sequence[tuple[float, float]]])
 def draw_timestamp(frame: Image, frame_time: float) -> None:
     """Local time in the top-left corner, white on a black outline, scaled to the image."""
     text = datetime.fromtimestamp(frame_time).strftime(TIMESTAMP_FORMAT)
-    scale = max(0.35, frame.shape[0] / 720)
+    scale = max(0.4, frame.shape[0] / 400)
     thickness = max(1, round(scale * 2))
     origin = (max(4, round(10 * scale)), max(12, round(30 * scale)))
     cv2.putText(frame, text, origin, cv2.FONT_HERSHEY_SIMPLEX, scale, (0, 0, 0), thickness + 2, cv2.LINE_AA)
