@@ -1,0 +1,123 @@
+"""Motion detector cost per frame against a naive full-frame baseline, on real footage.
+
+    .venv/bin/python bench/motion.py [--frames 300] [--rounds 5] [--video PATH]
+
+Decodes Debian opencv-doc's vtest.avi (768x576) to raw yuv420p once, into memory, then
+times the default-config `roost.motion` detector and the naive baseline (full-resolution
+absdiff of consecutive Y planes + threshold + contours) over the same frames, alternating
+rounds so both see the same machine load; each figure is the median over rounds. OpenCV is
+held to one thread, as one camera process would use one core. Last line: JSON.
+
+`measure_motion_cost` is importable (bench/pipeline.py folds it in).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from roost.config.motion_detect import MotionConfig  # noqa: E402
+from roost.motion import default_detector  # noqa: E402
+
+VTEST = Path("/usr/share/doc/opencv-doc/examples/data/vtest.avi")
+Frames = npt.NDArray[np.uint8]  # (N, height * 3 // 2, width) yuv420p
+
+
+def decode_yuv_frames(video: Path, width: int, height: int, max_frames: int) -> Frames:
+    """The first `max_frames` frames of `video` as yuv420p at `width x height`, via ffmpeg."""
+    command = ["ffmpeg", "-v", "error", "-i", str(video), "-frames:v", str(max_frames),
+               "-s", f"{width}x{height}", "-f", "rawvideo", "-pix_fmt", "yuv420p", "-"]
+    raw = subprocess.run(command, capture_output=True, check=True).stdout
+    return np.frombuffer(raw, np.uint8).reshape(-1, height * 3 // 2, width)
+
+
+class NaiveMotion:
+    """The baseline: full-resolution absdiff of consecutive Y planes, threshold, contours."""
+
+    def __init__(self, height: int, config: MotionConfig) -> None:
+        self.height = height
+        self.config = config
+        self.previous: Frames | None = None
+
+    def detect(self, frame: Frames) -> list[tuple[int, int, int, int]]:
+        luma = frame[:self.height]
+        previous, self.previous = self.previous, luma
+        if previous is None:
+            return []
+        delta = cv2.absdiff(luma, previous)
+        changed = cv2.threshold(delta, self.config.threshold, 255, cv2.THRESH_BINARY)[1]
+        contours, _ = cv2.findContours(changed, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+        boxes = []
+        for contour in contours:
+            if cv2.contourArea(contour) > self.config.contour_area:
+                x, y, w, h = cv2.boundingRect(contour)
+                boxes.append((x, y, x + w, y + h))
+        return boxes
+
+
+def _ms_per_frame(detect: Callable[[Frames], object], frames: Frames) -> tuple[float, int]:
+    """Milliseconds per frame of `detect` over `frames`, and how many frames had motion."""
+    with_motion = 0
+    start = time.perf_counter()
+    for frame in frames:
+        if detect(frame):
+            with_motion += 1
+    return (time.perf_counter() - start) * 1000.0 / len(frames), with_motion
+
+
+def measure_motion_cost(frames: Frames, rounds: int = 5,
+                        report: Callable[[str], None] = print) -> dict[str, float]:
+    """Median ms per frame of the default motion detector and of the naive baseline over
+    `rounds` alternating passes on `frames` (`(N, height * 3 // 2, width)` yuv420p), each
+    pass with a fresh detector; returns the two costs and their ratio."""
+    height = frames.shape[1] * 2 // 3
+    width = frames.shape[2]
+    motion_ms: list[float] = []
+    naive_ms: list[float] = []
+    for round_index in range(rounds):
+        ms, moving = _ms_per_frame(default_detector((height, width, 3)).detect, frames)
+        motion_ms.append(ms)
+        report(f"round {round_index + 1}/{rounds}: motion {ms:.3f} ms/frame ({moving} frames with motion)")
+        ms, moving = _ms_per_frame(NaiveMotion(height, MotionConfig()).detect, frames)
+        naive_ms.append(ms)
+        report(f"round {round_index + 1}/{rounds}: naive  {ms:.3f} ms/frame ({moving} frames with motion)")
+    motion = statistics.median(motion_ms)
+    naive = statistics.median(naive_ms)
+    return {
+        "motion_ms_per_frame": round(motion, 4),
+        "naive_ms_per_frame": round(naive, 4),
+        "motion_cost_ratio_vs_naive": round(motion / naive, 3),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--video", type=Path, default=VTEST)
+    parser.add_argument("--width", type=int, default=768)
+    parser.add_argument("--height", type=int, default=576)
+    parser.add_argument("--frames", type=int, default=300, help="frames decoded into memory")
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args()
+    cv2.setNumThreads(1)
+    frames = decode_yuv_frames(args.video, args.width, args.height, args.frames)
+    print(f"decoded {len(frames)} frames of {args.video.name} at {args.width}x{args.height} (yuv420p)")
+    result = measure_motion_cost(frames, args.rounds)
+    print(f"motion {result['motion_ms_per_frame']} ms/frame, naive {result['naive_ms_per_frame']} "
+          f"ms/frame, ratio {result['motion_cost_ratio_vs_naive']}")
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
