@@ -31,7 +31,7 @@ from roost.config.camera import CameraConfig
 from roost.events.clips import ClipSettings, clip_for_event
 from roost.record.activity import ActivityLog
 from roost.record.expiry import BYTES_PER_MB, SweepReport, relieve_disk_pressure, run_retention
-from roost.record.probe import probe_segment
+from roost.record.probe import segment_duration
 from roost.record.retention import free_space_floor, Segment
 from roost.record.segments import CACHE_DIR_NAME, RECORDINGS_DIR_NAME, CacheSegment, cache_segments, recording_path
 from roost.store import Database
@@ -112,7 +112,7 @@ class RecordingMaintainer:
         segments they closed are indexed by a final pass."""
         self._stopping.set()
         self._thread.join(timeout)
-        self.process_cache(self.clock())
+        self.process_cache(self.clock(), include_newest=True)
 
     def _run(self) -> None:
         while not self._stopping.wait(self.interval_s):
@@ -129,8 +129,9 @@ class RecordingMaintainer:
                 except Exception:
                     logger.exception("retention sweep failed; retrying in %.0f s", self.sweep_every_s)
 
-    def finished_segments(self) -> list[CacheSegment]:
-        """Cache segments that ffmpeg is done with, oldest first."""
+    def finished_segments(self, include_newest: bool = False) -> list[CacheSegment]:
+        """Cache segments that ffmpeg is done with, oldest first. `include_newest`: trust
+        that nothing outside this process writes to the cache (the recorders are stopped)."""
         segments = cache_segments(self.cache_dir)
         held = files_open_by_ffmpeg_children()
         newest: dict[str, CacheSegment] = {}
@@ -140,7 +141,7 @@ class RecordingMaintainer:
         for segment in segments:
             if segment.path in held or segment.path.resolve() in held:
                 continue
-            if newest[segment.camera] is segment:
+            if newest[segment.camera] is segment and not include_newest:
                 try:
                     if time.time() - segment.path.stat().st_mtime < NEWEST_IDLE_S:
                         continue
@@ -149,10 +150,10 @@ class RecordingMaintainer:
             finished.append(segment)
         return finished
 
-    def process_cache(self, now: float) -> list[RecordingRow]:
+    def process_cache(self, now: float, include_newest: bool = False) -> list[RecordingRow]:
         """Move and index every finished segment; returns the rows added."""
         added = []
-        for segment in self.finished_segments():
+        for segment in self.finished_segments(include_newest):
             row = self._index(segment)
             if row is not None:
                 added.append(row)
@@ -163,8 +164,8 @@ class RecordingMaintainer:
             logger.warning("discarding %s: no camera '%s' in the config", segment.path.name, segment.camera)
             segment.path.unlink(missing_ok=True)
             return None
-        info = probe_segment(segment.path)
-        if info is None:
+        duration = segment_duration(segment.path)
+        if duration is None:
             logger.warning("discarding corrupt segment %s (unreadable, e.g. no moov atom: ffmpeg "
                            "stopped while writing it)", segment.path.name)
             segment.path.unlink(missing_ok=True)
@@ -174,7 +175,8 @@ class RecordingMaintainer:
             logger.warning("discarding %s: %s already exists", segment.path.name, target)
             segment.path.unlink(missing_ok=True)
             return None
-        end = segment.start_time + info.duration
+        size = segment.path.stat().st_size
+        end = segment.start_time + duration
         motion, objects = self.activity.counts(segment.camera, segment.start_time, end)
         target.parent.mkdir(parents=True, exist_ok=True)
         try:
@@ -182,13 +184,13 @@ class RecordingMaintainer:
         except OSError:  # cache on another file system (tmpfs)
             shutil.move(str(segment.path), str(target))
         row = RecordingRow(id=new_recording_id(segment.start_time), camera=segment.camera, path=str(target.resolve()),
-                           start_time=segment.start_time, end_time=end, duration=info.duration,
-                           motion=motion, objects=objects, segment_size=info.size / BYTES_PER_MB)
+                           start_time=segment.start_time, end_time=end, duration=duration,
+                           motion=motion, objects=objects, segment_size=size / BYTES_PER_MB)
         self.database.write(lambda s: s.add(row))
         self.activity.forget_before(segment.camera, end)
         self.last_indexed_end[segment.camera] = max(end, self.last_indexed_end.get(segment.camera, 0.0))
-        self._recent.append(Segment(row.id, row.camera, row.start_time, end, motion, objects, info.size))
-        logger.debug("indexed %s (%.2f s, %d motion / %d object frames)", target, info.duration, motion, objects)
+        self._recent.append(Segment(row.id, row.camera, row.start_time, end, motion, objects, size))
+        logger.debug("indexed %s (%.2f s, %d motion / %d object frames)", target, duration, motion, objects)
         return row
 
     def cut_ready_clips(self, now: float) -> list[Path]:

@@ -1,8 +1,12 @@
-"""What a finished segment holds (duration, codec, bit rate), read with ffprobe.
+"""What a finished segment holds: its duration (for indexing) and, when asked, codec and
+bit rate.
 
-ffprobe ships with the system ffmpeg but not with the imageio-ffmpeg wheel; without it the
-same facts are parsed from `ffmpeg -i`'s banner, which every ffmpeg prints. A segment
-that cannot be read (ffmpeg killed before writing the moov atom) probes as None.
+Indexing reads the duration straight from the MP4 `moov/mvhd` box in Python: no child
+process per segment, which keeps the recorder's overhead near bare ffmpeg's. An MP4
+without a `moov` box is what ffmpeg leaves when it is killed mid-segment: corrupt. Files
+that are not MP4 (a user's `-segment_format mpegts`) are probed with ffprobe, which ships
+with the system ffmpeg but not with the imageio-ffmpeg wheel; without it the same facts
+are parsed from `ffmpeg -i`'s banner, which every ffmpeg prints.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ import json
 import logging
 import re
 import shutil
+import struct
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,6 +42,66 @@ class SegmentInfo:
     bit_rate: int
     size: int
     profile: str = ""
+
+
+class NotMp4(Exception):
+    """The file does not start with an MP4 box; another container."""
+
+
+def mp4_duration(path: Path) -> float | None:
+    """Duration in seconds from the `mvhd` box; None when there is no `moov` (killed
+    mid-write) or it is malformed. Raises NotMp4 when the file is not an MP4 at all."""
+    with path.open("rb") as handle:
+        size = path.stat().st_size
+        first = True
+        position = 0
+        while position + 8 <= size:
+            handle.seek(position)
+            box_size, box_type = struct.unpack(">I4s", handle.read(8))
+            header = 8
+            if box_size == 1:
+                (box_size,) = struct.unpack(">Q", handle.read(8))
+                header = 16
+            elif box_size == 0:
+                box_size = size - position
+            if first and box_type not in (b"ftyp", b"styp", b"moov", b"mdat", b"free", b"wide"):
+                raise NotMp4(str(path))
+            first = False
+            if box_size < header or position + box_size > size:
+                return None  # truncated: the box claims more than the file holds
+            if box_type == b"moov":
+                return _mvhd_duration(handle.read(box_size - header))
+            position += box_size
+    return None
+
+
+def _mvhd_duration(moov: bytes) -> float | None:
+    offset = 0
+    while offset + 8 <= len(moov):
+        box_size, box_type = struct.unpack_from(">I4s", moov, offset)
+        if box_size < 8:
+            return None
+        if box_type == b"mvhd":
+            version = moov[offset + 8]
+            if version == 1:
+                timescale, duration = struct.unpack_from(">IQ", moov, offset + 8 + 4 + 16)
+            else:
+                timescale, duration = struct.unpack_from(">II", moov, offset + 8 + 4 + 8)
+            return duration / timescale if timescale else None
+        offset += box_size
+    return None
+
+
+def segment_duration(path: Path) -> float | None:
+    """Seconds of a finished segment, None when it is unreadable or empty."""
+    try:
+        duration = mp4_duration(path)
+    except NotMp4:
+        info = probe_segment(path)
+        duration = info.duration if info else None
+    except (OSError, struct.error):
+        return None
+    return duration if duration is not None and duration > 0 else None
 
 
 def ffprobe_binary() -> str | None:

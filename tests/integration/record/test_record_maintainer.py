@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from roost.ffmpeg import ffmpeg_binary
 from roost.record.maintainer import RecordingMaintainer
+from roost.record.probe import probe_segment, segment_duration
 from roost.store import Database
 from roost.store.models import RecordingRow
 
@@ -77,3 +78,18 @@ def test_newest_segment_still_growing_is_left_in_the_cache(tmp_path: Path, h264_
     added = maintainer.process_cache(time.time())
     assert [Path(r.path).name for r in added] == ["08.09.mp4"]
     assert newest.exists() and not older.exists()
+
+
+def test_segment_duration_from_mvhd_matches_ffprobe_and_falls_back_for_other_containers(
+        tmp_path: Path, h264_source: Path) -> None:
+    mp4 = cached_segment(tmp_path, h264_source, "front", START, seconds=4)
+    assert segment_duration(mp4) == pytest.approx(probe_segment(mp4).duration, abs=0.01)  # type: ignore[union-attr]
+    ts = tmp_path / "front.ts"
+    subprocess.run([ffmpeg_binary(), "-hide_banner", "-loglevel", "error", "-i", str(h264_source), "-t", "3",
+                    "-c", "copy", "-f", "mpegts", str(ts)], check=True, capture_output=True)
+    assert segment_duration(ts) == pytest.approx(3.0, abs=0.2)
+    truncated = tmp_path / "cut.mp4"
+    truncated.write_bytes(mp4.read_bytes()[:-100])
+    assert segment_duration(truncated) is None
+    (tmp_path / "empty.mp4").write_bytes(b"")
+    assert segment_duration(tmp_path / "empty.mp4") is None
