@@ -92,6 +92,8 @@ class Recorder:
             except OSError as error:  # e.g. ffmpeg binary missing; retry after the back-off
                 logger.error("%s: cannot run the recorder's ffmpeg: %s", self.camera_name, error)
                 self._next_start = time.monotonic() + self._backoff
+            except Exception:  # the watcher must outlive any one bad tick
+                logger.exception("%s: recorder watchdog step failed; continuing", self.camera_name)
             self._stopping.wait(self.poll_interval)
 
     def _tick(self, now: float) -> None:
