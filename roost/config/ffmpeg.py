@@ -56,9 +56,34 @@ class FfmpegConfig(RoostModel):
         return next((i for i in self.inputs if role in i.roles), None)
 
     def command_args(self, stream: FfmpegInput) -> tuple[list[str], list[str], list[str]]:
-        """(global, hwaccel, input) args for `stream`, inherited from the camera when unset."""
+        """(global, hwaccel, input) args for `stream`, inherited from the camera when unset.
+
+        The default input args carry RTSP-only options, which make ffmpeg refuse files and
+        other protocols; for a non-RTSP path they are left out of the defaults (args the
+        user wrote are passed as written)."""
+        input_args = self.input_args if stream.input_args is None else stream.input_args
+        if not stream.path.lower().startswith(("rtsp://", "rtsps://")):
+            input_args = without_rtsp_options(input_args)
         return (
             self.global_args if stream.global_args is None else stream.global_args,
             self.hwaccel_args if stream.hwaccel_args is None else stream.hwaccel_args,
-            self.input_args if stream.input_args is None else stream.input_args,
+            input_args,
         )
+
+
+#: ffmpeg options (each with one value) that only the RTSP demuxer accepts.
+RTSP_ONLY_OPTIONS = ("-rtsp_transport", "-timeout", "-stimeout", "-rtsp_flags")
+
+
+def without_rtsp_options(args: list[str]) -> list[str]:
+    """`args` minus RTSP-only options and their values."""
+    kept: list[str] = []
+    skip_next = False
+    for arg in args:
+        if skip_next:
+            skip_next = False
+        elif arg in RTSP_ONLY_OPTIONS:
+            skip_next = True
+        else:
+            kept.append(arg)
+    return kept

@@ -203,3 +203,18 @@ def test_classification_section_both_crop_styles() -> None:
     assert door.state_config is not None
     assert door.state_config.cameras["front"].crop_pixels(640, 480) == (64, 96, 320, 288)
     assert door.state_config.cameras["back"].crop_pixels(1280, 720) == (0, 180, 220, 400)
+
+
+def test_rtsp_only_default_args_are_dropped_for_files() -> None:
+    raw = {"cameras": {
+        "file": {"ffmpeg": {"inputs": [{"path": "/videos/a.mp4", "roles": ["detect"]}]},
+                 "detect": {"width": 640, "height": 480}},
+        "rtsp": {"ffmpeg": {"inputs": [{"path": "rtsp://cam/live", "roles": ["detect"]}]},
+                 "detect": {"width": 640, "height": 480}}}}
+    config = validate_raw(raw).config
+    file_cam, rtsp_cam = config.cameras["file"], config.cameras["rtsp"]
+    file_args = file_cam.ffmpeg.command_args(file_cam.ffmpeg.inputs[0])[2]
+    rtsp_args = rtsp_cam.ffmpeg.command_args(rtsp_cam.ffmpeg.inputs[0])[2]
+    assert "-rtsp_transport" not in file_args and "-timeout" not in file_args
+    assert "-fflags" in file_args
+    assert rtsp_args[rtsp_args.index("-rtsp_transport") + 1] == "tcp"
