@@ -1,0 +1,39 @@
+"""Which frame of a tracked object to keep as its snapshot.
+
+Rule (Frigate's "highest score, larger area on tie, with `best_image_timeout`"): a frame in
+which the object was detected replaces the kept one when
+
+1. there is none yet, or
+2. its detection score is higher, or
+3. its score is equal and its box area larger, or
+4. the kept frame is more than `best_image_timeout` seconds older than this one: then the
+   newer frame replaces it whatever its score, so a long-present object's snapshot stays
+   recent (Frigate's "timeout for highest scoring image before allowing it to be replaced
+   by a newer image"). The timeout restarts from the replacing frame.
+
+Only frames in which the object is a true positive are candidates (the tracker's job).
+"""
+
+from __future__ import annotations
+
+from roost.track.tracked_object import BestFrame
+
+
+def is_better_frame(candidate: BestFrame, best: BestFrame | None, best_image_timeout: float) -> bool:
+    """Whether `candidate` should replace `best` (rules above).
+
+    >>> from roost.detect.region import Region
+    >>> old = BestFrame(100.0, 0.9, (0, 0, 10, 10), 100, Region(0, 0, 320, 320))
+    >>> is_better_frame(BestFrame(110.0, 0.8, (0, 0, 10, 10), 100, old.region), old, 60)
+    False
+    >>> is_better_frame(BestFrame(161.0, 0.8, (0, 0, 10, 10), 100, old.region), old, 60)
+    True
+    """
+    if best is None:
+        return True
+    if candidate.score != best.score:
+        if candidate.score > best.score:
+            return True
+    elif candidate.area > best.area:
+        return True
+    return candidate.frame_time - best.frame_time > best_image_timeout
