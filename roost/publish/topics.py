@@ -1,0 +1,56 @@
+"""Frigate's MQTT topic layout (CONTRACT.md "MQTT topics") for every hub message: pure
+functions from a message to the `Publication`s it makes, used by MQTT and the websocket."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from typing import Any
+
+from roost.controls import SWITCHES, CameraControls
+from roost.events.event import BestSnapshot, EventChange, MotionChange, ObjectCount
+from roost.events.review import ReviewChange
+from roost.publish.messages import ControlState, MqttMessage, Publication
+
+logger = logging.getLogger(__name__)
+
+AVAILABLE_TOPIC = "available"
+ONLINE = "online"
+OFFLINE = "offline"
+
+
+def publications(message: Any) -> list[Publication]:
+    """The MQTT messages `message` becomes (none for types this stage does not publish)."""
+    if isinstance(message, EventChange):
+        return [Publication("events", message.to_mqtt())]
+    if isinstance(message, ObjectCount):
+        base = f"{message.where}/{message.label}"
+        return [Publication(base, str(message.count), state=True),
+                Publication(f"{base}/active", str(message.active), state=True)]
+    if isinstance(message, MotionChange):
+        return [Publication(f"{message.camera}/motion", "ON" if message.motion else "OFF", state=True)]
+    if isinstance(message, BestSnapshot):
+        return [Publication(f"{message.camera}/{message.label}/snapshot", message.jpeg, retain=True, state=True)]
+    if isinstance(message, ReviewChange):
+        return [Publication("reviews", message.to_mqtt()),
+                Publication(f"{message.after.camera}/review_status", message.review_status, retain=True, state=True)]
+    if isinstance(message, MqttMessage):
+        made = message.to_mqtt_topic_payload()
+        return [made] if isinstance(made, Publication) else list(made)
+    logger.debug("no MQTT topic for %s", type(message).__name__)
+    return []
+
+
+def control_states(controls: Iterable[CameraControls]) -> list[ControlState]:
+    """The current value of every switch and number of every camera (sent on connect)."""
+    return [ControlState(c.camera, name, c.get(name), name in SWITCHES)
+            for c in controls for name in c.values]
+
+
+def set_topic_parts(prefix: str, topic: str) -> tuple[str, str] | None:
+    """(camera, control name) of a `<prefix>/<camera>/<name>/set` topic, else None."""
+    parts = topic.split("/")
+    head = prefix.split("/")
+    if len(parts) != len(head) + 3 or parts[:len(head)] != head or parts[-1] != "set":
+        return None
+    return parts[-3], parts[-2]
