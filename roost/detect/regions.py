@@ -68,7 +68,8 @@ def pairwise_iou(a: npt.NDArray[np.floating] | IntBoxes, b: npt.NDArray[np.float
     area_a = np.clip(a[:, 2:] - a[:, :2], 0, None).prod(axis=1)
     area_b = np.clip(b[:, 2:] - b[:, :2], 0, None).prod(axis=1)
     union = area_a[:, None] + area_b[None, :] - overlap
-    return np.divide(overlap, union, out=np.zeros_like(overlap), where=union > 0)
+    iou: npt.NDArray[np.float64] = np.divide(overlap, union, out=np.zeros_like(overlap), where=union > 0)
+    return iou
 
 
 def join_overlapping(boxes: Boxes) -> Boxes:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 import numpy.typing as npt
+from cv2.typing import MatLike
 
 #: Percentiles of the motion image mapped to 0 and 255 (Frigate's values).
 LOW_PERCENTILE = 4.0
@@ -21,7 +22,7 @@ CONTRAST_HISTORY = 50
 _LEVELS = np.arange(256, dtype=np.float32)
 
 
-def percentiles(image: npt.NDArray[np.uint8], keep: npt.NDArray[np.uint8] | None,
+def percentiles(image: MatLike, keep: MatLike | None,
                 percents: npt.NDArray[np.float64]) -> npt.NDArray[np.int64]:
     """Grey levels `(K,)` at `percents` `(K,)` (0..100) of a uint8 `(h, w)` image, counting only
     pixels where `keep` is non-zero (all of them when `keep` is None); the lowest level whose
@@ -37,10 +38,11 @@ def percentiles(image: npt.NDArray[np.uint8], keep: npt.NDArray[np.uint8] | None
     total = cumulative[-1]
     if total == 0:
         return np.zeros(len(percents), np.int64)
-    return np.searchsorted(cumulative, total * percents / 100.0, side="left").astype(np.int64)
+    levels: npt.NDArray[np.int64] = np.searchsorted(cumulative, total * percents / 100.0, side="left").astype(np.int64)
+    return levels
 
 
-def percentile_range(image: npt.NDArray[np.uint8], keep: npt.NDArray[np.uint8] | None = None,
+def percentile_range(image: MatLike, keep: MatLike | None = None,
                      low: float = LOW_PERCENTILE, high: float = HIGH_PERCENTILE) -> tuple[int, int]:
     """Grey levels at the `low` and `high` percentiles of a uint8 `(h, w)` image (see
     `percentiles`); `(0, 255)` when no pixel is kept.
@@ -63,8 +65,8 @@ def stretch_table(low: float, high: float) -> npt.NDArray[np.uint8]:
     """
     if high <= low:
         return np.arange(256, dtype=np.uint8)
-    table = (_LEVELS - low) * (255.0 / (high - low))
-    return np.clip(np.rint(table), 0, 255).astype(np.uint8)
+    table: npt.NDArray[np.uint8] = np.clip(np.rint((_LEVELS - low) * (255.0 / (high - low))), 0, 255).astype(np.uint8)
+    return table
 
 
 class ContrastHistory:

@@ -39,6 +39,7 @@ import logging
 import cv2
 import numpy as np
 import numpy.typing as npt
+from cv2.typing import MatLike
 
 from roost.config.motion_detect import MotionConfig
 from roost.motion.box import MotionBox
@@ -53,8 +54,9 @@ PERSISTENT_MOTION_FRAMES = 10
 #: Dilation passes (3x3) that join the parts of one moving thing before contours are taken.
 DILATE_ITERATIONS = 2
 _BLUR_KERNEL = (3, 3)
+_DILATE_KERNEL = np.ones((3, 3), np.uint8)
 
-Image = npt.NDArray[np.uint8]
+Image = npt.NDArray[np.uint8]  # a frame handed in
 
 
 def scale_rects(rects: npt.NDArray[np.int32], scale_x: float, scale_y: float,
@@ -130,24 +132,24 @@ class MotionDetector:
         cv2.accumulateWeighted(delta, self._avg_delta, self.config.delta_alpha)
         averaged = cv2.bitwise_and(cv2.convertScaleAbs(self._avg_delta), current)
         moving = cv2.threshold(averaged, self.config.threshold, 255, cv2.THRESH_BINARY)[1]
-        moving = cv2.dilate(moving, None, iterations=DILATE_ITERATIONS)
+        moving = cv2.dilate(moving, _DILATE_KERNEL, iterations=DILATE_ITERATIONS)
         if self._masked:
             moving = cv2.bitwise_and(moving, self._keep)
         boxes = self._boxes(moving)
         self._learn_background(image, moving, bool(boxes))
         return boxes
 
-    def _changed_area(self, delta: Image, changed: Image | None = None) -> float:
+    def _changed_area(self, delta: MatLike, changed: MatLike | None = None) -> float:
         """Share of the unmasked frame within `DILATE_ITERATIONS` pixels of a delta over
         `threshold` (`changed`, when given, is that thresholded delta)."""
         if changed is None:
             changed = cv2.threshold(delta, self.config.threshold, 255, cv2.THRESH_BINARY)[1]
-        area = cv2.dilate(changed, None, iterations=DILATE_ITERATIONS)
+        area = cv2.dilate(changed, _DILATE_KERNEL, iterations=DILATE_ITERATIONS)
         if self._masked:
             area = cv2.bitwise_and(area, self._keep)
         return cv2.countNonZero(area) / self._kept_pixels
 
-    def _prepare(self, small: Image, reset_contrast: bool = False) -> Image:
+    def _prepare(self, small: MatLike, reset_contrast: bool = False) -> MatLike:
         """Contrast stretch, mask and blur of the downscaled Y plane."""
         if self.config.improve_contrast:
             low, high = percentile_range(small, self._keep if self._masked else None)
@@ -158,7 +160,7 @@ class MotionDetector:
             small = cv2.bitwise_and(small, self._keep)
         return cv2.GaussianBlur(small, _BLUR_KERNEL, 0)
 
-    def _recalibrate(self, small: Image, reason: str) -> None:
+    def _recalibrate(self, small: MatLike, reason: str) -> None:
         """Take this frame as the new background and forget the motion history."""
         image = self._prepare(small, reset_contrast=True)
         self._background = image.astype(np.float32)
@@ -167,13 +169,13 @@ class MotionDetector:
         self.recalibrations += 1
         logger.debug("motion detector recalibrated: %s", reason)
 
-    def _boxes(self, moving: Image) -> list[MotionBox]:
+    def _boxes(self, moving: MatLike) -> list[MotionBox]:
         contours, _ = cv2.findContours(moving, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
         rects = [cv2.boundingRect(c) for c in contours if cv2.contourArea(c) > self.config.contour_area]
         return scale_rects(np.array(rects, np.int32).reshape(-1, 4), self._scale_x, self._scale_y,
                            self.frame_width, self.frame_height)
 
-    def _learn_background(self, image: Image, moving: Image, motion: bool) -> None:
+    def _learn_background(self, image: MatLike, moving: MatLike, motion: bool) -> None:
         assert self._background is not None
         if not motion:
             self._motion_frames = 0
