@@ -118,8 +118,8 @@ class MotionDetector:
         background_levels = percentiles(background, keep, MATCH_PERCENTILES)
         shift = level_shift(frame_levels, background_levels)
         changed_before = self._changed_area(cv2.absdiff(image, background)) if shift >= 1 else None
-        image = cv2.LUT(image, matching_table(frame_levels, background_levels))
-        delta = cv2.absdiff(image, background)
+        aligned = cv2.LUT(image, matching_table(frame_levels, background_levels))
+        delta = cv2.absdiff(aligned, background)
         current = cv2.threshold(delta, self.config.threshold, 255, cv2.THRESH_BINARY)[1]
         changed = self._changed_area(delta, current)
         if changed > self.config.lightning_threshold:
@@ -136,6 +136,8 @@ class MotionDetector:
         if self._masked:
             moving = cv2.bitwise_and(moving, self._keep)
         boxes = self._boxes(moving)
+        # the background learns the frame as it is, not as aligned, so that slow drifts of
+        # the levels are absorbed and the alignment only has to cover sudden ones
         self._learn_background(image, moving, bool(boxes))
         return boxes
 
