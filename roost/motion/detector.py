@@ -98,6 +98,23 @@ class MotionDetector:
         #: How many times the detector reset itself (first frame included); for stats/tests.
         self.recalibrations = 0
 
+    def tune(self, *, enabled: bool | None = None, threshold: int | None = None,
+             contour_area: int | None = None, improve_contrast: bool | None = None) -> None:
+        """Apply the run-time camera controls (`roost.controls`: `motion`, `motion_threshold`,
+        `motion_contour_area`, `improve_contrast`); None leaves a setting as it is. Switching
+        contrast improvement changes the image the background is kept in, so the next frame
+        recalibrates."""
+        changes = {key: value for key, value in (("enabled", enabled), ("threshold", threshold),
+                                                 ("contour_area", contour_area),
+                                                 ("improve_contrast", improve_contrast))
+                   if value is not None and value != getattr(self.config, key)}
+        if not changes:
+            return
+        if "improve_contrast" in changes or "enabled" in changes:
+            self._background = None
+        self.config = self.config.model_copy(update=changes)
+        logger.debug("motion detector tuned: %s", changes)
+
     def detect(self, frame: Image) -> list[MotionBox]:
         """Motion boxes of one yuv420p frame, a `(height * 3 // 2, width)` uint8 array (a
         plain `(height, width)` Y plane is accepted too). Boxes are `x1, y1, x2, y2` in frame

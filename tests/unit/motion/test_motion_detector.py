@@ -155,3 +155,19 @@ def test_wrong_frame_shape_is_an_error_naming_the_expected_shape() -> None:
     detector = default_detector((HEIGHT, WIDTH, 3))
     with pytest.raises(ValueError, match=r"\(720, 640\)"):
         detector.detect(np.zeros((100, 100), np.uint8))
+
+
+def test_run_time_controls_take_effect() -> None:
+    detector = default_detector((HEIGHT, WIDTH, 3))
+    rng = np.random.default_rng(10)
+    _static_frames(detector, 5, rng)
+    detector.tune(threshold=30)  # unchanged: nothing happens
+    assert detector.recalibrations == 1
+    detector.tune(enabled=False)
+    assert detector.detect(to_yuv420p(with_patch(background(), 100, 100))) == []
+    detector.tune(enabled=True, improve_contrast=False, threshold=40, contour_area=20)
+    assert (detector.config.threshold, detector.config.contour_area, detector.config.improve_contrast) == (40, 20, False)
+    assert _static_frames(detector, 5, rng) == [[]] * 5
+    assert detector.recalibrations == 2  # restarted from the first frame after the switch
+    moving = [detector.detect(to_yuv420p(with_patch(background(), 40 + 12 * step, 200))) for step in range(10)]
+    assert sum(1 for boxes in moving if boxes) >= 10 - WARM_UP_FRAMES
