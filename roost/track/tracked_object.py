@@ -43,8 +43,8 @@ class TrackedObject:
     """An immutable snapshot of one tracked object after a tracker update.
 
     Boxes are `x1, y1, x2, y2` in detect-frame pixels (x2/y2 exclusive); times are epoch
-    seconds. `score` is the latest detection's score (0.0 when the object was looked for
-    and not found this frame), `score_history` the last scores as recorded
+    seconds. `score` is the latest detection's score (kept while the object is missing;
+    the history records the 0.0s), `score_history` the last scores as recorded
     (`roost.track.score_history`), `computed_score` their padded median and `top_score` the
     highest computed score so far. `velocity` is the estimated motion of each box edge,
     `(dx1, dy1, dx2, dy2)` in pixels per second, used to predict where to look next.

@@ -238,7 +238,6 @@ class ObjectTracker:
 
     def _miss(self, track: _Track) -> None:
         track.disappeared += 1
-        track.score = 0.0
         self._score(track, missed(track.history))
 
     def _score(self, track: _Track, history: tuple[float, ...]) -> None:
