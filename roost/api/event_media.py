@@ -1,0 +1,153 @@
+"""An event's media: `snapshot.jpg` (re-rendered from the clean copy when the request asks
+for boxes, crop, height or timestamp), `thumbnail.jpg`, `clip.mp4` (cut from recordings on
+first request when needed; range requests for browsers) and Frigate 0.8's
+`/clips/<camera>-<id>.<ext>` files."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import logging
+import re
+from typing import Literal
+
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import FileResponse
+
+from roost.api.context import ApiContext
+from roost.api.files import file_response, jpeg_response, read_image, resized_jpeg
+from roost.api.live_cache import LiveCache
+from roost.api.params import Ctx, load_event, not_found
+from roost.events.clips import clip_for_event, clip_path
+from roost.events.snapshots import (
+    SnapshotOptions, android_jpeg, snapshot_files, snapshot_jpeg, thumbnail_jpeg,
+)
+from roost.store.models import EventRow
+
+logger = logging.getLogger(__name__)
+
+router = APIRouter(tags=["media"])
+
+Flag = Query(None, ge=0, le=1)
+Height = Query(None, ge=16, le=4320, description="height in pixels")
+Quality = Query(70, ge=1, le=100)
+CLIP_FILE = re.compile(r"^(?P<stem>[A-Za-z0-9._-]{1,140})\.(?P<ext>jpg|png|mp4)$")
+
+
+def snapshot_options(context: ApiContext, row: EventRow, bbox: int | None, crop: int | None,
+             timestamp: int | None, h: int | None, quality: int) -> SnapshotOptions:
+    camera = context.loaded.config.cameras.get(row.camera)
+    base = SnapshotOptions.from_config(camera.snapshots) if camera is not None else SnapshotOptions()
+    return base.with_request(bounding_box=None if bbox is None else bool(bbox), crop=None if crop is None else bool(crop),
+                             timestamp=None if timestamp is None else bool(timestamp), height=h, quality=quality)
+
+
+def _box(value: list[int] | None, fallback: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
+    if value and len(value) == 4:
+        return (int(value[0]), int(value[1]), int(value[2]), int(value[3]))
+    return fallback
+
+
+def event_snapshot_bytes(context: ApiContext, live: LiveCache, row: EventRow, options: SnapshotOptions,
+                    rerender: bool) -> bytes:
+    try:
+        files = snapshot_files(context.clips_dir, row.camera, row.id)
+    except ValueError:
+        raise not_found(f"event {row.id} has no snapshot") from None
+    clean = read_image(files.clean_png, context.clips_dir) if rerender else None
+    if clean is not None:
+        whole = (0, 0, clean.shape[1], clean.shape[0])
+        return snapshot_jpeg(clean, _box(row.box, whole), _box(row.region, whole), row.label, row.top_score,
+                             row.start_time, options)
+    if files.jpeg.is_file():
+        return resized_jpeg(files.jpeg.read_bytes(), options.height, options.quality)
+    best = live.best(row.camera, row.label) if row.end_time is None else None
+    if best is not None:
+        return resized_jpeg(best, options.height, options.quality)
+    raise not_found(f"event {row.id} has no snapshot")
+
+
+@router.get("/events/{event_id}/snapshot.jpg", summary="Snapshot of an event", response_class=Response)
+def event_snapshot(event_id: str, request: Request, context: Ctx,
+                   format: Literal["android"] | None = Query(None, description="android: padded to 2:1"),
+                   bbox: int | None = Flag, crop: int | None = Flag, timestamp: int | None = Flag,
+                   h: int | None = Height, quality: int = Quality) -> Response:
+    row = load_event(context, event_id)
+    options = snapshot_options(context, row, bbox, crop, timestamp, h, quality)
+    rerender = any(v is not None for v in (bbox, crop, timestamp, h))
+    data = event_snapshot_bytes(context, request.app.state.live, row, options, rerender)
+    if format == "android":
+        data = android_jpeg(data, quality)
+    return jpeg_response(data, cache=row.end_time is not None)
+
+
+@router.get("/events/{event_id}/thumbnail.jpg", summary="Thumbnail of an event", response_class=Response)
+def event_thumbnail(event_id: str, context: Ctx,
+                    format: Literal["android"] | None = Query(None, description="android: padded to 2:1"),
+                    h: int | None = Height, quality: int = Quality) -> Response:
+    row = load_event(context, event_id)
+    data: bytes | None = None
+    if row.thumbnail:
+        try:
+            data = base64.b64decode(row.thumbnail, validate=True)
+        except (binascii.Error, ValueError):
+            logger.warning("event %s: stored thumbnail is not base64", event_id)
+    if data is None:
+        try:
+            clean = read_image(snapshot_files(context.clips_dir, row.camera, row.id).clean_png, context.clips_dir)
+        except ValueError:
+            clean = None
+        if clean is None:
+            raise not_found(f"event {event_id} has no thumbnail")
+        data = thumbnail_jpeg(clean, _box(row.region, (0, 0, clean.shape[1], clean.shape[0])))
+    data = resized_jpeg(data, h, quality)
+    if format == "android":
+        data = android_jpeg(data, quality)
+    return jpeg_response(data, cache=row.end_time is not None)
+
+
+def _clip_file(context: ApiContext, row: EventRow) -> FileResponse | None:
+    try:
+        path = clip_path(context.clips_dir, row.camera, row.id)
+    except ValueError:
+        return None
+    camera = context.loaded.config.cameras.get(row.camera)
+    if not path.is_file() and row.end_time is not None and camera is not None:
+        clip_for_event(context.database, row.id, camera, context.media_dir)
+    if not path.is_file():
+        return None
+    return file_response(path, [context.clips_dir], "video/mp4", f"clip of event {row.id}")
+
+
+@router.get("/events/{event_id}/clip.mp4", summary="Clip of an event (supports Range)", response_class=Response)
+def event_clip(event_id: str, context: Ctx, download: bool = False) -> Response:
+    row = load_event(context, event_id)
+    response = _clip_file(context, row)
+    if response is None:
+        raise not_found(f"event {event_id} has no clip (no recordings cover it)")
+    if download:
+        response.headers["Content-Disposition"] = f'attachment; filename="{row.camera}-{row.id}.mp4"'
+    return response
+
+
+@router.get("/clips/{filename}", summary="Frigate 0.8 event media: <camera>-<event id>.jpg|png|mp4",
+            response_class=Response)
+def clips_file(filename: str, context: Ctx) -> Response:
+    match = CLIP_FILE.match(filename)
+    cameras = sorted(context.loaded.config.cameras, key=len, reverse=True)
+    camera = next((c for c in cameras if match and match["stem"].startswith(f"{c}-")), None)
+    if match is None or camera is None:
+        raise not_found(f"'{filename[:80]}' is not <camera>-<event id>.jpg|png|mp4 of a configured camera")
+    row = load_event(context, match["stem"][len(camera) + 1:])
+    if row.camera != camera:
+        raise not_found(f"event {row.id} is not from camera {camera}")
+    if match["ext"] == "mp4":
+        clip = _clip_file(context, row)
+        if clip is None:
+            raise not_found(f"event {row.id} has no clip")
+        return clip
+    files = snapshot_files(context.clips_dir, camera, row.id)
+    if match["ext"] == "jpg":
+        return file_response(files.jpeg, [context.clips_dir], "image/jpeg", f"snapshot of event {row.id}")
+    return file_response(files.clean_png, [context.clips_dir], "image/png", f"clean snapshot of event {row.id}")
+

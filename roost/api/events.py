@@ -1,0 +1,77 @@
+"""`/api/events`: the event list with Frigate's filters, the per-day summary Home Assistant
+reads, and one event."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime
+from typing import Any, Literal
+
+from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse
+from sqlalchemy import select
+
+from roost.api.event_json import LIST_COLUMNS, event_filters, event_json
+from roost.api.params import Ctx, csv_values, load_event, timezone_param
+from roost.store.models import EventRow
+
+router = APIRouter(tags=["events"])
+
+DEFAULT_LIMIT = 100
+MAX_LIMIT = 100_000
+
+
+@router.get("/events", summary="Events, newest first, with Frigate's filters")
+def list_events(
+    context: Ctx,
+    camera: str | None = None, cameras: str | None = None,
+    label: str | None = None, labels: str | None = None,
+    sub_label: str | None = None, sub_labels: str | None = None,
+    zone: str | None = None, zones: str | None = None,
+    after: float | None = Query(None, description="epoch seconds"),
+    before: float | None = Query(None, description="epoch seconds"),
+    limit: int = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT),
+    has_clip: bool | None = None, has_snapshot: bool | None = None,
+    include_thumbnails: bool = True, favorites: bool | None = None, in_progress: bool | None = None,
+    min_score: float | None = None, max_score: float | None = None,
+    sort: Literal["date_desc", "date_asc"] = "date_desc",
+) -> JSONResponse:
+    """`camera`/`label`/`sub_label`/`zone` take one value; the plural forms (as the Home
+    Assistant integration sends them) take comma-separated lists; `all` means no filter and
+    `sub_labels=None` matches events without a sub label."""
+    clauses = event_filters(
+        cameras=csv_values(camera, cameras), labels=csv_values(label, labels),
+        sub_labels=csv_values(sub_label, sub_labels), zones=csv_values(zone, zones),
+        after=after, before=before, has_clip=has_clip, has_snapshot=has_snapshot,
+        favorites=favorites, in_progress=in_progress, min_score=min_score, max_score=max_score)
+    columns = (*LIST_COLUMNS, EventRow.thumbnail) if include_thumbnails else LIST_COLUMNS
+    order = EventRow.start_time.desc() if sort == "date_desc" else EventRow.start_time.asc()
+    with context.database.read() as session:
+        rows = session.execute(select(*columns).where(*clauses).order_by(order).limit(limit)).all()
+    return JSONResponse([event_json(row, include_thumbnails) for row in rows])
+
+
+@router.get("/events/summary", summary="Event counts per day, camera, label, sub label and zones")
+def events_summary(context: Ctx, timezone: str | None = Query(None, description="IANA zone, e.g. Europe/Paris"),
+                   has_clip: bool | None = None, has_snapshot: bool | None = None) -> JSONResponse:
+    """`[{camera, label, sub_label, day: "YYYY-MM-DD", zones, count}]`, days in `timezone`."""
+    zone = timezone_param(timezone)
+    clauses = event_filters(cameras=None, labels=None, sub_labels=None, zones=None, after=None, before=None,
+                            has_clip=has_clip, has_snapshot=has_snapshot, favorites=None, in_progress=None)
+    query = select(EventRow.camera, EventRow.label, EventRow.sub_label, EventRow.zones,
+                   EventRow.start_time).where(*clauses)
+    counts: Counter[tuple[str, str, str | None, str, tuple[str, ...]]] = Counter()
+    with context.database.read() as session:
+        for camera, label, sub_label, zones, start in session.execute(query):
+            day = datetime.fromtimestamp(start, zone).strftime("%Y-%m-%d")
+            counts[(camera, label, sub_label, day, tuple(zones or ()))] += 1
+    summary: list[dict[str, Any]] = [
+        {"camera": camera, "label": label, "sub_label": sub_label, "day": day, "zones": list(zones), "count": count}
+        for (camera, label, sub_label, day, zones), count in counts.items()]
+    summary.sort(key=lambda s: (s["day"], s["camera"], s["label"]), reverse=True)
+    return JSONResponse(summary)
+
+
+@router.get("/events/{event_id}", summary="One event")
+def get_event(event_id: str, context: Ctx) -> JSONResponse:
+    return JSONResponse(event_json(load_event(context, event_id)))

@@ -1,0 +1,42 @@
+"""`/api/version` (plain text, Frigate-style numbering), `/api/stats`, `/api/config`."""
+
+from __future__ import annotations
+
+import time
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse, PlainTextResponse
+from starlette.concurrency import run_in_threadpool
+
+from roost import FRIGATE_STYLE_VERSION
+from roost.api.params import Ctx
+from roost.config.effective import effective_config
+
+router = APIRouter(tags=["service"])
+
+
+@router.get("/version", response_class=PlainTextResponse, summary="Version, e.g. 0.17.0-roost")
+async def version() -> PlainTextResponse:
+    return PlainTextResponse(FRIGATE_STYLE_VERSION)
+
+
+#: Stats are rebuilt at most this often (seconds); building them walks processes and disks.
+STATS_MAX_AGE_S = 1.0
+
+
+@router.get("/stats", summary="Per-camera and detector figures, service info")
+async def stats(request: Request, context: Ctx) -> JSONResponse:
+    made_at, body = getattr(request.app.state, "stats_cache", (0.0, None))
+    if body is None or time.monotonic() - made_at > STATS_MAX_AGE_S:
+        body = JSONResponse(await run_in_threadpool(context.stats)).body
+        request.app.state.stats_cache = (time.monotonic(), body)
+    return Response(body, media_type="application/json")
+
+
+@router.get("/config", summary="The effective config, secrets masked")
+async def config(request: Request, context: Ctx) -> JSONResponse:
+    cached = getattr(request.app.state, "effective_config", None)
+    if cached is None:
+        cached = effective_config(context.loaded)
+        request.app.state.effective_config = cached
+    return JSONResponse(cached)
