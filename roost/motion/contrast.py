@@ -34,11 +34,13 @@ def percentiles(image: MatLike, keep: MatLike | None,
     >>> percentiles(np.arange(100, dtype=np.uint8).reshape(10, 10), None, np.array([4.0, 50.0])).tolist()
     [3, 49]
     """
-    cumulative = np.cumsum(cv2.calcHist([image], [0], keep, [256], [0, 256]).ravel())
-    total = cumulative[-1]
+    # ndarray methods rather than np.* functions: this runs every frame on tiny arrays,
+    # where the functions' dispatch overhead costs more than the work
+    cumulative = cv2.calcHist([image], [0], keep, [256], [0, 256]).ravel().cumsum()
+    total = float(cumulative[-1])
     if total == 0:
         return np.zeros(len(percents), np.int64)
-    levels: npt.NDArray[np.int64] = np.searchsorted(cumulative, total * percents / 100.0, side="left").astype(np.int64)
+    levels: npt.NDArray[np.int64] = cumulative.searchsorted(percents * (total / 100.0)).astype(np.int64)
     return levels
 
 

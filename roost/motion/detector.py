@@ -4,10 +4,11 @@ Per frame, on the Y plane of a yuv420p frame:
 
 1. downscale to `motion.frame_height` rows, aspect kept (nearest neighbour: the cheapest
    resize, and the blur below absorbs its aliasing);
-2. `improve_contrast`: stretch the 4th..96th percentile range (averaged over 50 frames) to
-   0..255 with a lookup table;
-3. masked pixels set to 0, so motion inside a mask cannot bleed across its edge in the blur;
-4. 3x3 Gaussian blur;
+2. masked pixels set to 0, so motion inside a mask cannot bleed across its edge in the blur;
+3. 3x3 Gaussian blur;
+4. `improve_contrast`: stretch the 4th..96th percentile range (averaged over 50 frames) to
+   0..255 with a lookup table (after the blur rather than before as Frigate does: the two
+   commute except at clipped pixels, and one histogram then serves steps 4 and 5);
 5. lighting: the frame's grey levels are compared with the background's at a few robust
    percentiles (`roost.motion.lighting`). When their median shift exceeds `threshold`, the
    whole scene was relit (exposure jump, lights, lightning, IR switch); a smaller shift is
@@ -35,6 +36,8 @@ All images are `(motion_height, motion_width)`; only the first resize touches th
 from __future__ import annotations
 
 import logging
+import math
+from collections.abc import Sequence
 
 import cv2
 import numpy as np
@@ -43,7 +46,7 @@ from cv2.typing import MatLike
 
 from roost.config.motion_detect import MotionConfig
 from roost.motion.box import MotionBox
-from roost.motion.contrast import ContrastHistory, percentile_range, percentiles
+from roost.motion.contrast import HIGH_PERCENTILE, LOW_PERCENTILE, ContrastHistory, percentiles
 from roost.motion.lighting import MATCH_PERCENTILES, is_relit, level_shift, matching_table
 from roost.motion.masks import keep_image, motion_shape
 
@@ -51,29 +54,40 @@ logger = logging.getLogger(__name__)
 
 #: Frames of continuous motion after which the background learns moving areas too.
 PERSISTENT_MOTION_FRAMES = 10
-#: Dilation passes (3x3) that join the parts of one moving thing before contours are taken.
-DILATE_ITERATIONS = 2
+#: Dilation (in motion pixels, each way) that joins the parts of one moving thing before
+#: contours are taken: a 5x5 square, i.e. two 3x3 passes in one.
+DILATE_RADIUS = 2
 _BLUR_KERNEL = (3, 3)
-_DILATE_KERNEL = np.ones((3, 3), np.uint8)
+_DILATE_KERNEL = np.ones((2 * DILATE_RADIUS + 1,) * 2, np.uint8)
+_IDENTITY = np.arange(256, dtype=np.uint8)
+#: Frames between re-measurements of the background's levels: it learns 1% of a frame per
+#: frame (`frame_alpha`), so its levels barely move in between.
+BACKGROUND_LEVELS_EVERY = 5
+#: Frame and background levels this close (grey levels, at every matched percentile) need
+#: no lighting compensation.
+LEVELS_AGREE = 1
+#: Frame percentiles taken from one histogram: the contrast range, then the matched levels.
+_FRAME_PERCENTILES = np.concatenate(([LOW_PERCENTILE, HIGH_PERCENTILE], MATCH_PERCENTILES))
 
 Image = npt.NDArray[np.uint8]  # a frame handed in
 
 
-def scale_rects(rects: npt.NDArray[np.int32], scale_x: float, scale_y: float,
+def scale_rects(rects: Sequence[Sequence[int]], scale_x: float, scale_y: float,
                 frame_width: int, frame_height: int) -> list[MotionBox]:
-    """Motion-image rectangles `(N, 4)` as `x, y, w, h` → `MotionBox`es in frame pixels
-    (`x1, y1, x2, y2`, x2/y2 exclusive), grown outwards to whole pixels and clipped.
+    """Motion-image rectangles `(N, 4)` as `x, y, w, h` (cv2.boundingRect's) → `MotionBox`es
+    in frame pixels (`x1, y1, x2, y2`, x2/y2 exclusive), grown outwards to whole pixels and
+    clipped to the frame.
 
-    >>> scale_rects(np.array([[1, 2, 3, 4]], np.int32), 5.76, 5.76, 768, 576)
+    Plain Python on purpose: N is a handful per frame, and numpy's per-call overhead on
+    such tiny arrays costs more than twice the arithmetic (this runs on every frame).
+
+    >>> scale_rects([(1, 2, 3, 4)], 5.76, 5.76, 768, 576)
     [MotionBox(x1=5, y1=11, x2=24, y2=35)]
     """
-    if len(rects) == 0:
-        return []
-    scale = np.array([scale_x, scale_y], np.float64)
-    top_left = np.floor(rects[:, :2] * scale)
-    bottom_right = np.minimum(np.ceil((rects[:, :2] + rects[:, 2:]) * scale), (frame_width, frame_height))
-    corners = np.hstack((np.maximum(top_left, 0), bottom_right)).astype(np.int64).tolist()
-    return [MotionBox(*row) for row in corners]
+    return [MotionBox(max(0, math.floor(x * scale_x)), max(0, math.floor(y * scale_y)),
+                      min(frame_width, math.ceil((x + w) * scale_x)),
+                      min(frame_height, math.ceil((y + h) * scale_y)))
+            for x, y, w, h in rects]
 
 
 class MotionDetector:
@@ -89,12 +103,16 @@ class MotionDetector:
         self._keep = keep_image(config.mask, (self.frame_height, self.frame_width), self.shape)
         self._masked = bool((self._keep == 0).any())
         self._kept_pixels = max(1, int(np.count_nonzero(self._keep)))
+        self._keep_or_none = self._keep if self._masked else None
         self._scale_x = self.frame_width / self.shape[1]
         self._scale_y = self.frame_height / self.shape[0]
         self._contrast = ContrastHistory()
         self._background: npt.NDArray[np.float32] | None = None
         self._avg_delta = np.zeros(self.shape, np.float32)
         self._motion_frames = 0
+        self._threshold = np.zeros(1, np.float64)
+        self._background_levels = np.zeros(len(MATCH_PERCENTILES), np.int64)
+        self._background_levels_age = BACKGROUND_LEVELS_EVERY  # due at the next frame
         #: How many times the detector reset itself (first frame included); for stats/tests.
         self.recalibrations = 0
 
@@ -123,33 +141,46 @@ class MotionDetector:
             raise ValueError(f"expected a yuv420p frame of shape {self._yuv_shape}, got {frame.shape}")
         if not self.config.enabled:
             return []
+        # cv2.compare takes a scalar as a 1-element array (typed; a plain int works too)
+        self._threshold[0] = self.config.threshold
         small = cv2.resize(frame[:self.frame_height], (self.shape[1], self.shape[0]),
                            interpolation=cv2.INTER_NEAREST)
+        if self._masked:
+            small = cv2.bitwise_and(small, self._keep)
+        blurred = cv2.GaussianBlur(small, _BLUR_KERNEL, 0)
+        levels = percentiles(blurred, self._keep_or_none, _FRAME_PERCENTILES)
         if self._background is None:
-            self._recalibrate(small, "first frame")
+            self._recalibrate(blurred, levels, "first frame")
             return []
-        image = self._prepare(small)
+        stretch = self._stretch_table(levels, reset=False)
+        image = cv2.LUT(blurred, stretch) if self.config.improve_contrast else blurred
         background = cv2.convertScaleAbs(self._background)
-        keep = self._keep if self._masked else None
-        frame_levels = percentiles(image, keep, MATCH_PERCENTILES)
-        background_levels = percentiles(background, keep, MATCH_PERCENTILES)
+        # percentiles commute with the (monotone) stretch: no second histogram of the frame
+        frame_levels = stretch[levels[2:]].astype(np.int64)
+        if self._background_levels_age >= BACKGROUND_LEVELS_EVERY:
+            self._background_levels = percentiles(background, self._keep_or_none, MATCH_PERCENTILES)
+            self._background_levels_age = 0
+        self._background_levels_age += 1
+        background_levels = self._background_levels
         shift = level_shift(frame_levels, background_levels)
-        changed_before = self._changed_area(cv2.absdiff(image, background)) if shift >= 1 else None
-        aligned = cv2.LUT(image, matching_table(frame_levels, background_levels))
+        if int(np.abs(frame_levels - background_levels).max()) <= LEVELS_AGREE:
+            aligned = image  # nothing to compensate
+        else:
+            aligned = cv2.LUT(blurred, matching_table(frame_levels, background_levels)[stretch])
         delta = cv2.absdiff(aligned, background)
-        current = cv2.threshold(delta, self.config.threshold, 255, cv2.THRESH_BINARY)[1]
-        changed = self._changed_area(delta, current)
+        current = cv2.compare(delta, self._threshold, cv2.CMP_GT)
+        changed = self._changed_area(current)
         if changed > self.config.lightning_threshold:
-            self._recalibrate(small, f"{changed:.0%} of the view changed")
+            self._recalibrate(blurred, levels, f"{changed:.0%} of the view changed")
             return []
-        if is_relit(shift, changed if changed_before is None else changed_before, changed,
-                    self.config.threshold):
-            self._recalibrate(small, f"scene relit: levels moved by {shift:.0f}")
+        changed_before = changed if shift < 1 else self._changed_area(
+            cv2.compare(cv2.absdiff(image, background), self._threshold, cv2.CMP_GT))
+        if is_relit(shift, changed_before, changed, self.config.threshold):
+            self._recalibrate(blurred, levels, f"scene relit: levels moved by {shift:.0f}")
             return []
         cv2.accumulateWeighted(delta, self._avg_delta, self.config.delta_alpha)
-        averaged = cv2.bitwise_and(cv2.convertScaleAbs(self._avg_delta), current)
-        moving = cv2.threshold(averaged, self.config.threshold, 255, cv2.THRESH_BINARY)[1]
-        moving = cv2.dilate(moving, _DILATE_KERNEL, iterations=DILATE_ITERATIONS)
+        moving = cv2.bitwise_and(cv2.compare(self._avg_delta, self._threshold, cv2.CMP_GT), current)
+        moving = cv2.dilate(moving, _DILATE_KERNEL)
         if self._masked:
             moving = cv2.bitwise_and(moving, self._keep)
         boxes = self._boxes(moving)
@@ -158,41 +189,38 @@ class MotionDetector:
         self._learn_background(image, moving, bool(boxes))
         return boxes
 
-    def _changed_area(self, delta: MatLike, changed: MatLike | None = None) -> float:
-        """Share of the unmasked frame within `DILATE_ITERATIONS` pixels of a delta over
-        `threshold` (`changed`, when given, is that thresholded delta)."""
-        if changed is None:
-            changed = cv2.threshold(delta, self.config.threshold, 255, cv2.THRESH_BINARY)[1]
-        area = cv2.dilate(changed, _DILATE_KERNEL, iterations=DILATE_ITERATIONS)
+    def _changed_area(self, changed: MatLike) -> float:
+        """Share of the unmasked frame within `DILATE_RADIUS` pixels of a changed pixel
+        (`changed`: a thresholded delta, non-zero where changed)."""
+        area = cv2.dilate(changed, _DILATE_KERNEL)
         if self._masked:
             area = cv2.bitwise_and(area, self._keep)
         return cv2.countNonZero(area) / self._kept_pixels
 
-    def _prepare(self, small: MatLike, reset_contrast: bool = False) -> MatLike:
-        """Contrast stretch, mask and blur of the downscaled Y plane."""
-        if self.config.improve_contrast:
-            low, high = percentile_range(small, self._keep if self._masked else None)
-            if reset_contrast:
-                self._contrast.reset(low, high)
-            small = cv2.LUT(small, self._contrast.table(low, high))
-        if self._masked:
-            small = cv2.bitwise_and(small, self._keep)
-        return cv2.GaussianBlur(small, _BLUR_KERNEL, 0)
+    def _stretch_table(self, levels: npt.NDArray[np.int64], reset: bool) -> npt.NDArray[np.uint8]:
+        """The contrast stretch lookup table for this frame (identity when `improve_contrast`
+        is off); `levels[:2]` are the frame's 4th and 96th percentile levels."""
+        if not self.config.improve_contrast:
+            return _IDENTITY
+        low, high = int(levels[0]), int(levels[1])
+        if reset:
+            self._contrast.reset(low, high)
+        return self._contrast.table(low, high)
 
-    def _recalibrate(self, small: MatLike, reason: str) -> None:
+    def _recalibrate(self, blurred: MatLike, levels: npt.NDArray[np.int64], reason: str) -> None:
         """Take this frame as the new background and forget the motion history."""
-        image = self._prepare(small, reset_contrast=True)
+        image = cv2.LUT(blurred, self._stretch_table(levels, reset=True))
         self._background = image.astype(np.float32)
         self._avg_delta.fill(0)
         self._motion_frames = 0
+        self._background_levels_age = BACKGROUND_LEVELS_EVERY
         self.recalibrations += 1
         logger.debug("motion detector recalibrated: %s", reason)
 
     def _boxes(self, moving: MatLike) -> list[MotionBox]:
         contours, _ = cv2.findContours(moving, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
         rects = [cv2.boundingRect(c) for c in contours if cv2.contourArea(c) > self.config.contour_area]
-        return scale_rects(np.array(rects, np.int32).reshape(-1, 4), self._scale_x, self._scale_y,
-                           self.frame_width, self.frame_height)
+        return scale_rects(rects, self._scale_x, self._scale_y, self.frame_width, self.frame_height)
 
     def _learn_background(self, image: MatLike, moving: MatLike, motion: bool) -> None:
         assert self._background is not None

@@ -31,17 +31,17 @@ def matching_table(frame_levels: npt.NDArray[np.int64],
     >>> table[[0, 50, 75, 150, 255]].tolist()
     [0, 20, 45, 120, 225]
     """
-    count = len(frame_levels)
-    xp = np.empty(count + 2, np.float64)
-    fp = np.empty(count + 2, np.float64)
-    xp[0], xp[1:-1], xp[-1] = 0.0, frame_levels, 255.0
-    fp[1:-1] = background_levels
-    first_frame, last_frame = float(frame_levels[0]), float(frame_levels[-1])
-    first_background, last_background = float(background_levels[0]), float(background_levels[-1])
-    fp[0] = min(max(first_background - first_frame, 0.0), first_background)
-    fp[-1] = min(max(255.0 + last_background - last_frame, last_background), 255.0)
-    xp = np.maximum.accumulate(xp) + _TIE_BREAK * np.arange(count + 2)
-    return np.rint(np.interp(_LEVELS, xp, fp)).astype(np.uint8)
+    # Python lists for the few interpolation points: numpy's per-call overhead would cost
+    # more than the work on 9 values
+    frame = [float(v) for v in frame_levels.tolist()]
+    background = [float(v) for v in background_levels.tolist()]
+    xp = [0.0, *frame, 255.0]
+    for index in range(1, len(xp)):  # strictly increasing, as np.interp needs
+        xp[index] = max(xp[index], xp[index - 1] + _TIE_BREAK)
+    fp = [min(max(background[0] - frame[0], 0.0), background[0]), *background,
+          min(max(255.0 + background[-1] - frame[-1], background[-1]), 255.0)]
+    table: npt.NDArray[np.uint8] = (np.interp(_LEVELS, xp, fp) + 0.5).astype(np.uint8)
+    return table
 
 
 #: A change of the whole picture counts as relighting when at least this share of the frame
@@ -58,7 +58,9 @@ def level_shift(frame_levels: npt.NDArray[np.int64], background_levels: npt.NDAr
     >>> level_shift(np.array([10, 50, 90]), np.array([12, 80, 130]))
     30.0
     """
-    return float(np.median(np.abs(frame_levels - background_levels)))
+    shifts = sorted(abs(a - b) for a, b in zip(frame_levels.tolist(), background_levels.tolist()))
+    middle = len(shifts) // 2
+    return float(shifts[middle] if len(shifts) % 2 else (shifts[middle - 1] + shifts[middle]) / 2)
 
 
 def is_relit(shift: float, changed_area: float, unexplained_area: float, threshold: int) -> bool:

@@ -104,8 +104,8 @@ def test_relighting_is_told_from_motion(shift: float, before: float, after: floa
 
 
 def test_motion_rects_scale_to_frame_boxes_and_stay_inside() -> None:
-    rects = np.array([[0, 0, 10, 10], [125, 95, 8, 5]], np.int32)  # x, y, w, h at 133x100
+    rects = [(0, 0, 10, 10), (125, 95, 8, 5)]  # x, y, w, h at 133x100
     boxes = scale_rects(rects, 768 / 133, 576 / 100, 768, 576)
     assert boxes[0] == MotionBox(0, 0, 58, 58)
     assert boxes[1] == MotionBox(721, 547, 768, 576)
-    assert scale_rects(np.zeros((0, 4), np.int32), 2.0, 2.0, 10, 10) == []
+    assert scale_rects([], 2.0, 2.0, 10, 10) == []
