@@ -17,7 +17,8 @@ Per frame, on the Y plane of a yuv420p frame:
 6. absolute difference against the running-average background (`frame_alpha`),
    thresholded at `threshold`;
 7. **recalibration**, instead of reporting a box over the whole frame: on a relit scene
-   (5.), or when the changed area (dilated, as Frigate measures contour area) still covers
+   (levels moved by more than `threshold`, or more than a third of the frame changed and
+   level matching explains most of it: `roost.motion.lighting.is_relit`), or when the changed area (dilated, as Frigate measures contour area) still covers
    more than `lightning_threshold` of the unmasked frame (the camera moved or the view
    changed), background, delta average and contrast range restart from this frame and no
    motion is reported;
@@ -26,7 +27,8 @@ Per frame, on the Y plane of a yuv420p frame:
    not motion, as in Frigate 0.8;
 9. dilate, drop masked pixels, external contours with area over `contour_area` (in motion
    pixels), bounding boxes scaled back to frame pixels;
-10. the background learns the frame (`frame_alpha`) where there is no motion; where there
+10. the background learns the frame (`frame_alpha`; as stretched, not as level-matched, so
+   slow drifts are absorbed) where there is no motion; where there
    is, only once motion has lasted `PERSISTENT_MOTION_FRAMES` frames (Frigate's rule), so a
    person walking by is not absorbed but a parked car eventually is.
 
