@@ -9,7 +9,7 @@ import base64
 import binascii
 import logging
 import re
-from typing import Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import FileResponse
@@ -28,9 +28,10 @@ logger = logging.getLogger(__name__)
 
 router = APIRouter(tags=["media"])
 
-Flag = Query(None, ge=0, le=1)
-Height = Query(None, ge=16, le=4320, description="height in pixels")
-Quality = Query(70, ge=1, le=100)
+Flag = Annotated[int | None, Query(ge=0, le=1, description="0 or 1")]
+Height = Annotated[int | None, Query(ge=16, le=4320, description="height in pixels")]
+Quality = Annotated[int, Query(ge=1, le=100, description="JPEG quality")]
+Android = Annotated[Literal["android"] | None, Query(description="android: padded to 2:1")]
 CLIP_FILE = re.compile(r"^(?P<stem>[A-Za-z0-9._-]{1,140})\.(?P<ext>jpg|png|mp4)$")
 
 
@@ -69,9 +70,8 @@ def event_snapshot_bytes(context: ApiContext, live: LiveCache, row: EventRow, op
 
 @router.get("/events/{event_id}/snapshot.jpg", summary="Snapshot of an event", response_class=Response)
 def event_snapshot(event_id: str, request: Request, context: Ctx,
-                   format: Literal["android"] | None = Query(None, description="android: padded to 2:1"),
-                   bbox: int | None = Flag, crop: int | None = Flag, timestamp: int | None = Flag,
-                   h: int | None = Height, quality: int = Quality) -> Response:
+                   format: Android = None, bbox: Flag = None, crop: Flag = None, timestamp: Flag = None,
+                   h: Height = None, quality: Quality = 70) -> Response:
     row = load_event(context, event_id)
     options = snapshot_options(context, row, bbox, crop, timestamp, h, quality)
     rerender = any(v is not None for v in (bbox, crop, timestamp, h))
@@ -83,8 +83,7 @@ def event_snapshot(event_id: str, request: Request, context: Ctx,
 
 @router.get("/events/{event_id}/thumbnail.jpg", summary="Thumbnail of an event", response_class=Response)
 def event_thumbnail(event_id: str, context: Ctx,
-                    format: Literal["android"] | None = Query(None, description="android: padded to 2:1"),
-                    h: int | None = Height, quality: int = Quality) -> Response:
+                    format: Android = None, h: Height = None, quality: Quality = 70) -> Response:
     row = load_event(context, event_id)
     data: bytes | None = None
     if row.thumbnail:

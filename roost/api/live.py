@@ -46,9 +46,9 @@ def _render(context: ApiContext, camera: str, flags: OverlayFlags, quality: int,
 
 
 @router.get("/{camera}/latest.jpg", summary="Newest processed frame, with optional overlays", response_class=Response)
-def latest_jpg(camera: Camera, context: Ctx, h: int | None = Height, quality: int = Quality,
-               bbox: int | None = Flag, timestamp: int | None = Flag, zones: int | None = Flag,
-               mask: int | None = Flag, motion: int | None = Flag, regions: int | None = Flag) -> Response:
+def latest_jpg(camera: Camera, context: Ctx, h: Height = None, quality: Quality = 70, bbox: Flag = None,
+               timestamp: Flag = None, zones: Flag = None, mask: Flag = None, motion: Flag = None,
+               regions: Flag = None) -> Response:
     data = _render(context, camera, _flags(bbox, timestamp, zones, mask, motion, regions, h), quality, False)
     if data is None:
         raise not_found(f"camera '{camera}' has no processed frame yet")
@@ -63,8 +63,8 @@ def _latest_event(context: ApiContext, camera: str, label: str) -> EventRow | No
 
 
 @router.get("/{camera}/{label}/best.jpg", summary="Best snapshot of a label", response_class=Response)
-def best_jpg(camera: Camera, label: str, request: Request, context: Ctx, h: int | None = Height,
-             crop: int | None = Flag, quality: int = Quality) -> Response:
+def best_jpg(camera: Camera, label: str, request: Request, context: Ctx, h: Height = None,
+             crop: Flag = None, quality: Quality = 70) -> Response:
     check_label(context, camera, label)
     cache: LiveCache = request.app.state.live
     live = cache.best(camera, label)
@@ -81,8 +81,8 @@ def best_jpg(camera: Camera, label: str, request: Request, context: Ctx, h: int 
 
 @router.get("/{camera}/{label}/snapshot.jpg", summary="Snapshot of the newest event of a label",
             response_class=Response)
-def label_snapshot_jpg(camera: Camera, label: str, request: Request, context: Ctx, h: int | None = Height,
-                       quality: int = Quality) -> Response:
+def label_snapshot_jpg(camera: Camera, label: str, request: Request, context: Ctx, h: Height = None,
+                       quality: Quality = 70) -> Response:
     check_label(context, camera, label)
     cache: LiveCache = request.app.state.live
     row = _latest_event(context, camera, label)
@@ -97,9 +97,8 @@ def label_snapshot_jpg(camera: Camera, label: str, request: Request, context: Ct
 
 @router.get("/{camera}", summary="MJPEG debug stream with overlays", response_class=StreamingResponse)
 async def mjpeg(camera: Camera, context: Ctx, fps: int = Query(DEFAULT_FPS, ge=1, le=30),
-                h: int | None = Height, bbox: int | None = Flag, timestamp: int | None = Flag,
-                zones: int | None = Flag, mask: int | None = Flag, motion: int | None = Flag,
-                regions: int | None = Flag) -> StreamingResponse:
+                h: Height = None, bbox: Flag = None, timestamp: Flag = None, zones: Flag = None,
+                mask: Flag = None, motion: Flag = None, regions: Flag = None) -> StreamingResponse:
     flags = _flags(bbox, timestamp, zones, mask, motion, regions, h)
 
     async def frames() -> AsyncIterator[bytes]:

@@ -45,7 +45,7 @@ class ApiServers:
 
 def _server(context: ApiContext, authenticated: bool, host: str, port: int) -> uvicorn.Server:
     config = uvicorn.Config(create_app(context, authenticated), host=host, port=port, log_config=None,
-                            access_log=False, timeout_keep_alive=KEEPALIVE_S, lifespan="on", ws="websockets")
+                            access_log=False, timeout_keep_alive=KEEPALIVE_S, lifespan="on", ws="websockets-sansio")
     return uvicorn.Server(config)
 
 
