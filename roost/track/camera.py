@@ -1,0 +1,102 @@
+"""One camera's per-frame work: motion → regions → detector → tracker → `FrameResult`.
+
+`CameraPipeline` is plain code over numpy frames so tests drive it directly; the camera
+process (`roost.track.camera_process`) feeds it frames from shared memory and sends its
+results to the main process.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Protocol
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+from roost.config.camera import CameraConfig
+from roost.controls import CameraControls
+from roost.detect.detection import Detection, detections_in_frame
+from roost.detect.region import Region
+from roost.detect.regions import calculate_regions
+from roost.motion import MotionDetector
+from roost.track.frame_result import FrameResult
+from roost.track.tracker import ObjectTracker
+
+logger = logging.getLogger(__name__)
+
+BEST_FRAME_JPEG_QUALITY = 90
+
+
+class RegionDetector(Protocol):
+    """Runs the detection model on one region already resized to the model's input.
+
+    `detect(rgb)` takes `(model_height, model_width, 3)` uint8 RGB and returns `(N, 6)`
+    float32 `class_id, score, x1, y1, x2, y2`, coordinates normalized to the region."""
+
+    model_size: int
+    labels: Sequence[str]
+
+    def detect(self, rgb: npt.NDArray[np.uint8]) -> npt.NDArray[np.float32]: ...
+
+
+class CameraPipeline:
+    def __init__(self, name: str, camera: CameraConfig, detector: RegionDetector,
+                 controls: CameraControls | None = None) -> None:
+        self.name = name
+        self.camera = camera
+        self.detector = detector
+        self.controls = controls
+        self.height, self.width = camera.frame_shape
+        self.motion = MotionDetector(camera.motion, (self.height, self.width))
+        self.tracker = ObjectTracker.for_camera(name, camera)
+        self.wanted = set(camera.objects.track)
+        self.detections_run = 0  # regions sent to the detector, for detection_fps
+
+    def process(self, frame_time: float, yuv: npt.NDArray[np.uint8]) -> FrameResult:
+        """Handle one yuv420p frame, `(height * 3 // 2, width)` uint8."""
+        self._apply_controls()
+        motion_on = self.controls is None or self.controls.is_on("motion")
+        motion_boxes = tuple(self.motion.detect(yuv)) if motion_on else ()
+        detect_on = self.controls is None or (self.controls.is_on("detect") and self.controls.is_on("enabled"))
+        if not detect_on:
+            # Detection switched off ends what is tracked, as in Frigate; a fresh tracker
+            # starts when it is switched back on.
+            removed = self.tracker.objects
+            if removed:
+                self.tracker = ObjectTracker.for_camera(self.name, self.camera)
+            return FrameResult(self.name, frame_time, motion_boxes, (), (), removed)
+        regions = calculate_regions((self.height, self.width), motion_boxes,
+                                    self.tracker.boxes_to_look_at(frame_time), self.detector.model_size)
+        detections: list[Detection] = []
+        rgb = np.asarray(cv2.cvtColor(yuv, cv2.COLOR_YUV2RGB_I420), np.uint8) if regions else None
+        for region in regions:
+            assert rgb is not None
+            detections += detections_in_frame(self.detector.detect(self._region_input(rgb, region)), region,
+                                              self.detector.labels, self.wanted)
+        self.detections_run += len(regions)
+        update = self.tracker.update(frame_time, detections, regions)
+        best_jpeg = None
+        if any(o.best is not None and o.best.frame_time == frame_time for o in update.objects):
+            bgr = cv2.cvtColor(yuv, cv2.COLOR_YUV2BGR_I420)
+            ok, encoded = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, BEST_FRAME_JPEG_QUALITY])
+            best_jpeg = encoded.tobytes() if ok else None
+        return FrameResult(self.name, frame_time, motion_boxes, tuple(regions), update.objects,
+                           update.removed, best_jpeg)
+
+    def _region_input(self, rgb: npt.NDArray[np.uint8], region: Region) -> npt.NDArray[np.uint8]:
+        crop = rgb[region.y1:region.y2, region.x1:region.x2]
+        size = self.detector.model_size
+        if crop.shape[0] != size or crop.shape[1] != size:
+            return np.asarray(cv2.resize(crop, (size, size), interpolation=cv2.INTER_LINEAR), np.uint8)
+        return np.ascontiguousarray(crop, dtype=np.uint8)
+
+    def _apply_controls(self) -> None:
+        """Pass run-time motion settings (MQTT `/set`) to the motion detector."""
+        if self.controls is None:
+            return
+        self.motion.tune(enabled=self.controls.is_on("motion"),
+                         threshold=self.controls.get("motion_threshold"),
+                         contour_area=self.controls.get("motion_contour_area"),
+                         improve_contrast=self.controls.is_on("improve_contrast"))
