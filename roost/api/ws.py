@@ -97,10 +97,17 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
                 text = ws_message(publication)
                 if text is not None:
                     await websocket.send_text(text)
-        while not receiver.done():
-            try:
-                text = await asyncio.wait_for(queue.get(), timeout=STATS_EVERY_S)
-            except asyncio.TimeoutError:
+        while True:
+            getter = asyncio.ensure_future(queue.get())
+            done, _ = await asyncio.wait({getter, receiver}, timeout=STATS_EVERY_S,
+                                         return_when=asyncio.FIRST_COMPLETED)
+            if getter not in done:
+                getter.cancel()
+            if receiver in done:  # the client went away (or its messages failed)
+                break
+            if getter in done:
+                text = getter.result()
+            else:
                 stats = await run_in_threadpool(context.stats)
                 text = json.dumps({"topic": "stats", "payload": json.dumps(stats)})
             await websocket.send_text(text)
