@@ -2,48 +2,68 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from sqlalchemy import ColumnElement, String, cast, or_
+from sqlalchemy import ColumnElement, String, Text, cast, or_
 
 from roost.store.models import EventRow
 
-#: Columns of the list query (the thumbnail is added unless `include_thumbnails=0`).
-LIST_COLUMNS = (
+#: JSON columns read as their stored text and copied into the response without decoding
+#: (most of the cost of a 100-event page is JSON decoding and re-encoding otherwise).
+RAW_JSON = {"zones": EventRow.zones, "box": EventRow.box, "region": EventRow.region, "data": EventRow.data}
+SCALAR_COLUMNS = (
     EventRow.id, EventRow.camera, EventRow.label, EventRow.sub_label, EventRow.sub_label_score,
     EventRow.start_time, EventRow.end_time, EventRow.top_score, EventRow.score, EventRow.false_positive,
-    EventRow.zones, EventRow.has_clip, EventRow.has_snapshot, EventRow.retain_indefinitely,
-    EventRow.box, EventRow.region, EventRow.area, EventRow.ratio, EventRow.model_hash,
-    EventRow.detector_type, EventRow.model_type, EventRow.data,
+    EventRow.has_clip, EventRow.has_snapshot, EventRow.retain_indefinitely, EventRow.area, EventRow.ratio,
+    EventRow.model_hash, EventRow.detector_type, EventRow.model_type,
 )
+#: Keys HTTP clients read under `data` (CONTRACT.md "Details clients trip over").
+DATA_KEYS = ("type", "top_score", "score", "box", "region", "attributes")
+_DATA_KEY_MARKS = tuple(f'"{key}"' for key in DATA_KEYS)
 
 
-def event_json(row: Any, include_thumbnail: bool = True) -> dict[str, Any]:
-    """One event as `/api/events` returns it (`row` is an EventRow or a row of LIST_COLUMNS).
-    `sub_label` is a string here (MQTT carries `[name, score]`); `data` always holds
-    `top_score`, `score`, `box`, `region`, `attributes`, `type`."""
-    data = dict(row.data or {})
-    data.setdefault("type", "object")
-    data.setdefault("top_score", row.top_score)
-    data.setdefault("score", row.score)
-    data.setdefault("box", row.box)
-    data.setdefault("region", row.region)
-    data.setdefault("attributes", [])
-    if row.sub_label_score is not None:
-        data["sub_label_score"] = row.sub_label_score
-    event: dict[str, Any] = {
-        "id": row.id, "camera": row.camera, "label": row.label, "sub_label": row.sub_label,
-        "start_time": row.start_time, "end_time": row.end_time,
-        "top_score": row.top_score, "score": row.score, "false_positive": bool(row.false_positive),
-        "zones": list(row.zones or []), "has_clip": bool(row.has_clip), "has_snapshot": bool(row.has_snapshot),
-        "retain_indefinitely": bool(row.retain_indefinitely), "plus_id": None,
-        "box": row.box, "region": row.region, "area": row.area, "ratio": row.ratio,
-        "model_hash": row.model_hash, "detector_type": row.detector_type, "model_type": row.model_type,
-        "data": data,
-    }
+def event_columns(include_thumbnail: bool) -> list[Any]:
+    """The columns `event_json_text` reads: scalars, raw JSON text, the thumbnail if wanted."""
+    columns: list[Any] = [*SCALAR_COLUMNS, *(cast(c, Text).label(f"{k}_json") for k, c in RAW_JSON.items())]
     if include_thumbnail:
-        event["thumbnail"] = row.thumbnail
-    return event
+        columns.append(EventRow.thumbnail)
+    return columns
+
+
+def _data_text(raw: str | None, top_score: float | None, score: float | None, box: str | None,
+               region: str | None, sub_label_score: float | None) -> str:
+    """`data` as JSON text with every key of DATA_KEYS (decoded and completed only when the
+    stored object lacks one, or a sub label score has to be added)."""
+    raw = raw or "{}"
+    if sub_label_score is None and all(mark in raw for mark in _DATA_KEY_MARKS):
+        return raw
+    data = dict(json.loads(raw) or {})
+    fallback = {"type": "object", "top_score": top_score, "score": score, "box": json.loads(box or "null"),
+                "region": json.loads(region or "null"), "attributes": []}
+    for key in DATA_KEYS:
+        data.setdefault(key, fallback[key])
+    if sub_label_score is not None:
+        data["sub_label_score"] = sub_label_score
+    return json.dumps(data)
+
+
+def event_json_text(row: Any, include_thumbnail: bool) -> str:
+    """One event as `/api/events` returns it, as JSON text (`row` has `event_columns`, in
+    that order). `sub_label` is a string here (MQTT carries `[name, score]`); `data` always
+    holds `top_score`, `score`, `box`, `region`, `attributes`, `type`."""
+    (event_id, camera, label, sub_label, sub_label_score, start_time, end_time, top_score, score, false_positive,
+     has_clip, has_snapshot, retain, area, ratio, model_hash, detector_type, model_type,
+     zones, box, region, data, *thumbnail) = row
+    scalars = json.dumps({
+        "id": event_id, "camera": camera, "label": label, "sub_label": sub_label, "start_time": start_time,
+        "end_time": end_time, "top_score": top_score, "score": score, "false_positive": bool(false_positive),
+        "has_clip": bool(has_clip), "has_snapshot": bool(has_snapshot), "retain_indefinitely": bool(retain),
+        "plus_id": None, "area": area, "ratio": ratio, "model_hash": model_hash, "detector_type": detector_type,
+        "model_type": model_type, **({"thumbnail": thumbnail[0]} if include_thumbnail else {})})
+    raw = (f'"zones": {zones or "[]"}, "box": {box or "null"}, "region": {region or "null"}, '
+           f'"data": {_data_text(data, top_score, score, box, region, sub_label_score)}')
+    return f"{scalars[:-1]}, {raw}}}"
 
 
 def json_contains(column: Any, value: str) -> ColumnElement[bool]:

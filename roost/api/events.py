@@ -7,12 +7,12 @@ from collections import Counter
 from datetime import datetime
 from typing import Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
 
-from roost.api.event_json import LIST_COLUMNS, event_filters, event_json
-from roost.api.params import Ctx, csv_values, load_event, timezone_param
+from roost.api.event_json import event_columns, event_filters, event_json_text
+from roost.api.params import Ctx, check_event_id, csv_values, not_found, timezone_param
 from roost.store.models import EventRow
 
 router = APIRouter(tags=["events"])
@@ -44,11 +44,15 @@ def list_events(
         sub_labels=csv_values(sub_label, sub_labels), zones=csv_values(zone, zones),
         after=after, before=before, has_clip=has_clip, has_snapshot=has_snapshot,
         favorites=favorites, in_progress=in_progress, min_score=min_score, max_score=max_score)
-    columns = (*LIST_COLUMNS, EventRow.thumbnail) if include_thumbnails else LIST_COLUMNS
     order = EventRow.start_time.desc() if sort == "date_desc" else EventRow.start_time.asc()
+    query = select(*event_columns(include_thumbnails)).where(*clauses).order_by(order).limit(limit)
     with context.database.read() as session:
-        rows = session.execute(select(*columns).where(*clauses).order_by(order).limit(limit)).all()
-    return JSONResponse([event_json(row, include_thumbnails) for row in rows])
+        rows = session.connection().execute(query).all()
+    return json_text_response(f"[{','.join(event_json_text(row, include_thumbnails) for row in rows)}]")
+
+
+def json_text_response(text: str) -> Response:
+    return Response(text.encode(), media_type="application/json")
 
 
 @router.get("/events/summary", summary="Event counts per day, camera, label, sub label and zones")
@@ -73,5 +77,10 @@ def events_summary(context: Ctx, timezone: str | None = Query(None, description=
 
 
 @router.get("/events/{event_id}", summary="One event")
-def get_event(event_id: str, context: Ctx) -> JSONResponse:
-    return JSONResponse(event_json(load_event(context, event_id)))
+def get_event(event_id: str, context: Ctx) -> Response:
+    check_event_id(event_id)
+    with context.database.read() as session:
+        row = session.connection().execute(select(*event_columns(True)).where(EventRow.id == event_id)).first()
+    if row is None:
+        raise not_found(f"event '{event_id}' not found")
+    return json_text_response(event_json_text(row, True))

@@ -61,8 +61,8 @@ class StoredManualEvents:
         row = EventRow(id=event_id, camera=camera, label=label, sub_label=sub_label,
                        sub_label_score=score if sub_label else None, start_time=start, end_time=None,
                        top_score=score, score=score, false_positive=False, zones=[], has_clip=include_recording,
-                       has_snapshot=False, retain_indefinitely=False, data={"type": MANUAL_TYPE, "score": score,
-                                                                            "top_score": score, "attributes": []})
+                       has_snapshot=False, retain_indefinitely=False, data={"type": MANUAL_TYPE, "score": score, "top_score": score,
+                             "box": None, "region": None, "attributes": []})
         if frame is not None:
             height, width = frame.image.shape[:2]
             whole = (0, 0, width, height)
