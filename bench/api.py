@@ -2,7 +2,7 @@
 
 Run: `.venv/bin/python bench/api.py [--rate 200] [--seconds 20] [--events 100000]`.
 
-Setup: a SQLite database (WAL) with `--events` events (each with a real ~4 KB base64
+Setup: a SQLite database (WAL) with `--events` events (each with a real ~2 KB base64
 thumbnail, as Frigate stores them, so `/api/events` returns them as the HA integration's
 default request does), the API served by `serve_api` (uvicorn in a thread of this process,
 as in `roost serve`), and "a camera running": an ffmpeg child decoding a 1280x720 10 fps
@@ -86,7 +86,7 @@ def make_context(media: Path, events: int) -> Any:
     database.migrate()
     image = np.zeros((720, 1280, 3), np.uint8)
     cv2.randu(image, 0, 255)
-    cv2.GaussianBlur(image, (7, 7), 0, dst=image)  # photo-like detail: a ~4 KB thumbnail
+    cv2.GaussianBlur(image, (7, 7), 0, dst=image)  # some detail: a ~2 KB base64 thumbnail
     thumbnail = thumbnail_base64(thumbnail_jpeg(image, (400, 200, 560, 520)))
     print(f"thumbnail: {len(thumbnail)} base64 characters", flush=True)
     seed_events(database, events, thumbnail)

@@ -51,7 +51,7 @@ class SubLabelBody(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     subLabel: str = Field(max_length=100, description="empty clears the sub label")
-    subLabelScore: float | None = Field(None, ge=0.0, le=1.0)
+    subLabelScore: float | None = Field(default=None, ge=0.0, le=1.0)
 
 
 @router.post("/events/{event_id}/sub_label", summary="Set or clear an event's sub label")
@@ -90,9 +90,9 @@ def delete_event(event_id: str, context: Ctx) -> JSONResponse:
 class CreateEventBody(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    sub_label: str | None = Field(None, max_length=100)
-    score: float = Field(0.0, ge=0.0, le=1.0)
-    duration: float | None = Field(30, gt=0, le=86_400, description="seconds; null keeps it open until ended")
+    sub_label: str | None = Field(default=None, max_length=100)
+    score: float = Field(default=0.0, ge=0.0, le=1.0)
+    duration: float | None = Field(default=30, gt=0, le=86_400, description="seconds; null keeps it open until ended")
     include_recording: bool = True
     draw: dict[str, object] = Field(default_factory=dict)
 
@@ -108,7 +108,8 @@ Manual = Annotated[ManualEvents, Depends(get_manual_events)]
 
 @router.post("/events/{camera}/{label}/create", summary="Create a manual event")
 def create_event(camera: Camera, label: str, manual: Manual,
-                 body: CreateEventBody = Body(default_factory=CreateEventBody)) -> JSONResponse:
+                 body: Annotated[CreateEventBody | None, Body()] = None) -> JSONResponse:
+    body = body or CreateEventBody()
     if not LABEL.match(label):
         raise bad_request(f"label '{label[:50]}' must be 1-50 letters, digits, spaces, '_' or '-'")
     event_id = manual.create(camera, label, body.sub_label, body.score, body.duration,
@@ -119,11 +120,13 @@ def create_event(camera: Camera, label: str, manual: Manual,
 class EndEventBody(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    end_time: float | None = Field(None, description="epoch seconds; now when absent")
+    end_time: float | None = Field(default=None, description="epoch seconds; now when absent")
 
 
 @router.put("/events/{event_id}/end", summary="End a manual event")
-def end_event(event_id: str, context: Ctx, manual: Manual, body: EndEventBody = Body(default_factory=EndEventBody)) -> JSONResponse:
+def end_event(event_id: str, context: Ctx, manual: Manual,
+              body: Annotated[EndEventBody | None, Body()] = None) -> JSONResponse:
+    body = body or EndEventBody()
     row = load_event(context, event_id)
     if row.end_time is not None:
         raise HTTPException(status_code=400, detail=f"event {event_id} has already ended")

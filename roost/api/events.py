@@ -35,7 +35,7 @@ def list_events(
     include_thumbnails: bool = True, favorites: bool | None = None, in_progress: bool | None = None,
     min_score: float | None = None, max_score: float | None = None,
     sort: Literal["date_desc", "date_asc"] = "date_desc",
-) -> JSONResponse:
+) -> Response:
     """`camera`/`label`/`sub_label`/`zone` take one value; the plural forms (as the Home
     Assistant integration sends them) take comma-separated lists; `all` means no filter and
     `sub_labels=None` matches events without a sub label."""
@@ -66,9 +66,10 @@ def events_summary(context: Ctx, timezone: str | None = Query(None, description=
                    EventRow.start_time).where(*clauses)
     counts: Counter[tuple[str, str, str | None, str, tuple[str, ...]]] = Counter()
     with context.database.read() as session:
-        for camera, label, sub_label, zones, start in session.execute(query):
-            day = datetime.fromtimestamp(start, zone).strftime("%Y-%m-%d")
-            counts[(camera, label, sub_label, day, tuple(zones or ()))] += 1
+        for row in session.execute(query):
+            zones: list[str] = row.zones or []
+            day = datetime.fromtimestamp(row.start_time, zone).strftime("%Y-%m-%d")
+            counts[(row.camera, row.label, row.sub_label, day, tuple(zones))] += 1
     summary: list[dict[str, Any]] = [
         {"camera": camera, "label": label, "sub_label": sub_label, "day": day, "zones": list(zones), "count": count}
         for (camera, label, sub_label, day, zones), count in counts.items()]

@@ -10,7 +10,7 @@ import subprocess
 import threading
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import cv2
 from fastapi import APIRouter, Body, Response
@@ -39,7 +39,7 @@ class ExportBody(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     playback: Literal["realtime", "timelapse_25x"] = "realtime"
-    name: str | None = Field(None, max_length=100)
+    name: str | None = Field(default=None, max_length=100)
 
 
 def export_json(row: ExportRow) -> dict[str, Any]:
@@ -94,7 +94,8 @@ def run_export(context: ApiContext, export_id: str, camera: str, start: float, e
 
 @router.post("/export/{camera}/start/{start}/end/{end}", summary="Export a recorded span")
 def start_export(camera: Camera, start: float, end: float, context: Ctx,
-                 body: ExportBody = Body(default_factory=ExportBody)) -> JSONResponse:
+                 body: Annotated[ExportBody | None, Body()] = None) -> JSONResponse:
+    body = body or ExportBody()
     check_span(start, end)
     export_id = f"{camera}_{''.join(random.choices(EXPORT_ID_CHARS, k=6))}"
     name = body.name or f"{camera} {datetime.fromtimestamp(start, timezone.utc):%Y-%m-%d %H:%M:%S} UTC"

@@ -33,11 +33,12 @@ def new_event_id(start_time: float) -> str:
 
 
 def _event_of(row: EventRow) -> Event:
-    box = tuple(row.box or (0, 0, 0, 0))
+    x1, y1, x2, y2 = (int(v) for v in (row.box or (0, 0, 0, 0)))
+    box = (x1, y1, x2, y2)
     return Event(id=row.id, camera=row.camera, label=row.label, frame_time=row.end_time or row.start_time,
                  start_time=row.start_time, end_time=row.end_time, score=row.score or 0.0,
-                 top_score=row.top_score or 0.0, false_positive=False, box=box,  # type: ignore[arg-type]
-                 area=row.area or 0, ratio=row.ratio or 0.0, region=box,  # type: ignore[arg-type]
+                 top_score=row.top_score or 0.0, false_positive=False, box=box,
+                 area=row.area or 0, ratio=row.ratio or 0.0, region=box,
                  sub_label=(row.sub_label, row.sub_label_score or 0.0) if row.sub_label else None,
                  has_clip=row.has_clip, has_snapshot=row.has_snapshot)
 

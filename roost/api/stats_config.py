@@ -25,7 +25,7 @@ STATS_MAX_AGE_S = 1.0
 
 
 @router.get("/stats", summary="Per-camera and detector figures, service info")
-async def stats(request: Request, context: Ctx) -> JSONResponse:
+async def stats(request: Request, context: Ctx) -> Response:
     made_at, body = getattr(request.app.state, "stats_cache", (0.0, None))
     if body is None or time.monotonic() - made_at > STATS_MAX_AGE_S:
         body = JSONResponse(await run_in_threadpool(context.stats)).body

@@ -7,7 +7,7 @@ import logging
 import re
 import secrets
 import time
-from typing import Literal
+from typing import Final, Literal
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -26,7 +26,7 @@ logger = logging.getLogger(__name__)
 router = APIRouter(tags=["users"])
 
 Role = Literal["admin", "viewer"]
-ADMIN = "admin"
+ADMIN: Final = "admin"
 USERNAME = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 GENERATED_PASSWORD_BYTES = 16
 _hasher = PasswordHasher()

@@ -14,8 +14,9 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, WebSocket, WebSocketDisconnect
 from starlette.concurrency import run_in_threadpool
 
-from roost.api.auth import ADMIN, current_user
+from roost.api.auth import current_user
 from roost.api.context import ApiContext
+from roost.api.users import ADMIN
 from roost.publish.commands import CommandError, ControlCommands
 from roost.publish.messages import Publication
 from roost.publish.topics import control_states, publications
