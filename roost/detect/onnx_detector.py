@@ -1,0 +1,134 @@
+"""Loading a detection model with ONNX Runtime from Frigate's `model:` section and running
+it on one region (`RegionDetector` of `roost.track.camera`).
+
+With no `model.path`, the default YOLOv3-tiny that setup converted into the model cache is
+used (`detector/yolov3-tiny-<size>-int8.onnx`, else the float one); it takes NCHW float RGB
+in 0..1 whatever the `input_*` keys say, since those describe a user's own model.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+import onnxruntime as ort  # type: ignore[import-untyped]
+
+from roost.config.services import DetectorConfig, ModelConfig
+from roost.detect.decode import EMPTY, decode_ssd, decode_yolo_table, decode_yolov3
+
+logger = logging.getLogger(__name__)
+
+DETECTOR_DIR = "detector"
+DEFAULT_LABELMAP = "labelmap.txt"
+YOLO_HEADS_METADATA = "roost.yolo_heads"  # JSON list of anchor lists, one per output head
+
+
+class ModelMissingError(RuntimeError):
+    pass
+
+
+def default_model_path(model_cache: Path, size: int) -> Path:
+    for name in (f"yolov3-tiny-{size}-int8.onnx", f"yolov3-tiny-{size}.onnx"):
+        path = model_cache / DETECTOR_DIR / name
+        if path.is_file():
+            return path
+    raise ModelMissingError(
+        f"default detector model for size {size} not found in {model_cache / DETECTOR_DIR}; "
+        "run `make setup` (scripts/prepare-detector.sh converts it), or set model.path")
+
+
+def load_labelmap(path: Path) -> list[str]:
+    """One label per line, or Frigate's `<id> <label>` lines (gaps become their number)."""
+    lines = [line.strip() for line in path.read_text().splitlines() if line.strip()]
+    numbered = [line.split(maxsplit=1) for line in lines]
+    if numbered and all(len(p) == 2 and p[0].isdigit() for p in numbered):
+        by_id = {int(p[0]): p[1] for p in numbered}
+        return [by_id.get(i, str(i)) for i in range(max(by_id) + 1)]
+    return lines
+
+
+def providers_for(detector: DetectorConfig) -> list[str]:
+    available = ort.get_available_providers()
+    wanted = {"cpu": [], "onnx": ["CUDAExecutionProvider", "OpenVINOExecutionProvider"],
+              "openvino": ["OpenVINOExecutionProvider"]}.get(detector.type, [])
+    chosen = [p for p in wanted if p in available]
+    if wanted and not chosen:
+        logger.warning("detector type %s: none of %s is installed; running on the CPU", detector.type, wanted)
+    return [*chosen, "CPUExecutionProvider"]
+
+
+class OnnxDetector:
+    """`detect(rgb)` → `(N, 6)` float32 `class_id, score, x1, y1, x2, y2` normalized to the
+    region; `rgb` is `(model_size, model_size, 3)` uint8 (resized here when the model is
+    not square)."""
+
+    def __init__(self, model: ModelConfig, detector: DetectorConfig, model_cache: Path) -> None:
+        self.config = model
+        if model.path is None:
+            path = default_model_path(model_cache, model.width)
+            self.tensor, self.pixel_format, self.dtype = "nchw", "rgb", "float"
+            self.model_type = "yolov3"
+            labelmap = Path(model.labelmap_path) if model.labelmap_path else model_cache / DETECTOR_DIR / DEFAULT_LABELMAP
+        else:
+            path = Path(model.path)
+            self.tensor, self.pixel_format, self.dtype = model.input_tensor, model.input_pixel_format, model.input_dtype
+            self.model_type = model.model_type_resolved
+            labelmap = Path(model.labelmap_path) if model.labelmap_path else model_cache / DETECTOR_DIR / DEFAULT_LABELMAP
+        if not path.is_file():
+            raise ModelMissingError(f"model.path: {path} does not exist")
+        self.labels: list[str] = load_labelmap(labelmap) if labelmap.is_file() else []
+        for index, name in model.labelmap.items():
+            while len(self.labels) <= index:
+                self.labels.append(str(len(self.labels)))
+            self.labels[index] = name
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = detector.num_threads
+        options.inter_op_num_threads = 1
+        self.session = ort.InferenceSession(str(path), options, providers=providers_for(detector))
+        self.input_name = self.session.get_inputs()[0].name
+        self.width, self.height = model.width, model.height
+        self.model_size = max(self.width, self.height)
+        meta = self.session.get_modelmeta().custom_metadata_map
+        self.anchors = json.loads(meta.get(YOLO_HEADS_METADATA, "[]"))
+        if self.model_type == "yolov3" and not self.anchors:
+            raise ModelMissingError(f"{path}: a yolov3 model needs its anchors in metadata '{YOLO_HEADS_METADATA}'")
+        self.path = path
+        self.inference_ms = 0.0
+        logger.info("detector model %s (%s, %dx%d, %s)", path, self.model_type, self.width, self.height,
+                    self.session.get_providers()[0])
+
+    def tensor_for(self, rgb: npt.NDArray[np.uint8]) -> npt.NDArray[np.generic]:
+        image = rgb
+        if image.shape[0] != self.height or image.shape[1] != self.width:
+            image = np.asarray(cv2.resize(image, (self.width, self.height)), np.uint8)
+        if self.pixel_format == "bgr":
+            image = image[..., ::-1]
+        elif self.pixel_format == "yuv":
+            image = np.asarray(cv2.cvtColor(image, cv2.COLOR_RGB2YUV), np.uint8)
+        data: npt.NDArray[np.generic]
+        if self.dtype == "float":
+            data = image.astype(np.float32) / 255.0
+        elif self.dtype == "float_denorm":
+            data = image.astype(np.float32)
+        else:
+            data = image
+        if self.tensor == "nchw":
+            data = data.transpose(2, 0, 1)
+        return np.ascontiguousarray(data[None])
+
+    def detect(self, rgb: npt.NDArray[np.uint8]) -> npt.NDArray[np.float32]:
+        started = time.perf_counter()
+        outputs = self.session.run(None, {self.input_name: self.tensor_for(rgb)})
+        self.inference_ms = (time.perf_counter() - started) * 1000
+        if self.model_type == "yolov3":
+            return decode_yolov3(outputs, self.anchors, self.model_size)
+        if self.model_type == "ssd":
+            return decode_ssd(outputs)
+        if self.model_type in ("yolox", "yolo-generic", "yolonas", "rfdetr", "dfine"):
+            return decode_yolo_table(outputs[0], self.width, self.height, max(len(self.labels), 1))
+        return EMPTY
