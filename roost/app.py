@@ -1,22 +1,47 @@
 """The supervisor: loads the config, prepares storage, starts the processes and services,
-restarts what crashes and stops everything on SIGTERM / Ctrl-C."""
+restarts what crashes and stops everything on SIGTERM / Ctrl-C.
+
+Start order: database → hub and controls → event bookkeeping → recording → detection
+pipeline → HTTP API and MQTT. Stop order is the reverse, so nothing publishes into a
+service that is already gone and the last segments are indexed before the database closes.
+"""
 
 from __future__ import annotations
 
 import logging
 import signal
 import threading
+import time
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
+from roost.api.context import ApiContext
+from roost.api.server import ApiServers, serve_api
 from roost.config.errors import ConfigError
 from roost.config.loading import LoadedConfig
 from roost.config.services import RUNNABLE_DETECTOR_TYPES, DetectorConfig
 from roost.config.source import resolve_config
+from roost.controls import CameraControls
+from roost.events.frame_results import FrameResultHandler
+from roost.events.processor import EventProcessor
+from roost.events.review import ReviewRules, ReviewSegments
+from roost.hub import Hub
 from roost.logs import configure_logging
+from roost.paths import model_cache_dir
+from roost.pipeline import Pipeline
+from roost.publish.publisher import MqttPublisher
+from roost.record.expiry import reconcile_event_media
+from roost.record.maintainer import RecordingMaintainer
+from roost.record.command import recorder_stream
+from roost.record.recorder import Recorder
+from roost.stats import build_stats
 from roost.store import Database, database_url
 
 logger = logging.getLogger(__name__)
+
+#: Frigate sections that validate but do nothing in Roost; warned about when switched on.
+UNSUPPORTED_WHEN_ENABLED = ("birdseye", "face_recognition", "lpr", "audio")
 
 
 def runnable_detectors(loaded: LoadedConfig) -> dict[str, DetectorConfig]:
@@ -33,34 +58,97 @@ def runnable_detectors(loaded: LoadedConfig) -> dict[str, DetectorConfig]:
 
 
 class Supervisor:
-    def __init__(self, loaded: LoadedConfig, media_dir: Path) -> None:
+    def __init__(self, loaded: LoadedConfig, media_dir: Path, model_cache: Path | None = None) -> None:
         self.loaded = loaded
         self.config = loaded.config
         self.media_dir = media_dir
+        self.model_cache = model_cache or model_cache_dir()
+        self.started_at = time.time()
         self.stopping = threading.Event()
         self.database: Database | None = None
+        self.hub = Hub()
+        self.controls = {name: CameraControls.from_config(name, cam) for name, cam in self.config.cameras.items()}
+        self.recorders: list[Recorder] = []
+        self.maintainer: RecordingMaintainer | None = None
+        self.pipeline: Pipeline | None = None
+        self.api: ApiServers | None = None
+        self.mqtt: MqttPublisher | None = None
+        self._stats_thread: threading.Thread | None = None
 
     def start(self) -> None:
-        for sub in ("recordings", "clips", "exports"):
+        for sub in ("recordings", "clips", "exports", "cache"):
             (self.media_dir / sub).mkdir(parents=True, exist_ok=True)
-        db = self.config.database
-        self.database = Database(database_url(db.path, db.url, self.media_dir))
-        self.database.migrate()
-        self.detectors = runnable_detectors(self.loaded)
+        self._report_config()
+        db_config = self.config.database
+        self.database = database = Database(database_url(db_config.path, db_config.url, self.media_dir))
+        database.migrate()
+        reconcile_event_media(database, self.media_dir)
+
+        self.maintainer = RecordingMaintainer(database, self.config.cameras, self.media_dir)
+        processor = EventProcessor(self.config, database, self.hub, on_end=lambda e: self._on_event_end(e.id))
+        review = ReviewSegments(database, self.hub, {
+            name: ReviewRules.from_config(cam.review) for name, cam in self.config.cameras.items()})
+        handler = FrameResultHandler(self.config, database, self.hub, processor, review, self.controls,
+                                     self.media_dir / "clips", activity=self.maintainer.note_activity)
+        self.maintainer.start()
+        for name, camera in self.config.cameras.items():
+            if camera.enabled and recorder_stream(camera) is not None:
+                recorder = Recorder(name, camera, self.media_dir / "cache", self.controls[name])
+                recorder.start()
+                self.recorders.append(recorder)
+
+        self.pipeline = Pipeline(self.config, runnable_detectors(self.loaded), self.controls,
+                                 handler, self.model_cache)
+        self.pipeline.start()
+
+        context = ApiContext(self.loaded, database, self.hub, self.controls, self.media_dir,
+                             stats=self.stats, latest_frame=self.pipeline.latest_frame)
+        self.api = serve_api(context, self.stopping)
+        if self.config.mqtt.active:
+            self.mqtt = MqttPublisher(self.config, self.hub, self.controls, stats=self.stats)
+            self.mqtt.start()
+        logger.info("Roost started with %d camera(s): %s", len(self.config.cameras), ", ".join(self.config.cameras))
+
+    def _report_config(self) -> None:
         if self.loaded.source is None:
             camera = next(iter(self.config.cameras.values()))
             logger.info("using the demo camera 'demo' on %s (no config file; see README to add yours)",
                         camera.ffmpeg.inputs[0].path)
         for warning in self.loaded.warnings:
             logger.warning("config: %s", warning)
-        logger.info("Roost started with %d camera(s): %s", len(self.config.cameras),
-                    ", ".join(self.config.cameras))
+        for section in UNSUPPORTED_WHEN_ENABLED:
+            if getattr(getattr(self.config, section), "enabled", False):
+                logger.warning("%s is enabled in the config, but Roost does not implement it; ignored", section)
+
+    def _on_event_end(self, event_id: str) -> None:
+        if self.maintainer is not None:
+            self.maintainer.request_clip(event_id)
+
+    def stats(self) -> dict[str, Any]:
+        cameras = self.pipeline.camera_stats() if self.pipeline else {}
+        detectors = self.pipeline.detector_stats() if self.pipeline else {}
+        return build_stats(cameras, detectors, self.started_at,
+                           [self.media_dir / "recordings", self.media_dir / "clips"])
 
     def wait(self) -> None:
+        """Block until stopped, watching the pipeline's processes and restarting crashed ones."""
         while not self.stopping.wait(1.0):
-            pass
+            if self.pipeline is not None:
+                self.pipeline.restart_crashed()
 
     def stop(self) -> None:
+        self.stopping.set()
+        if self.mqtt is not None:
+            self.mqtt.stop()
+        if self.api is not None:
+            self.api.stop()
+        if self.pipeline is not None:
+            self.pipeline.stop()
+        for recorder in self.recorders:
+            recorder.stop()
+        if self.maintainer is not None:
+            self.maintainer.stop()
+        self.hub.close()
         if self.database is not None:
             self.database.close()
         logger.info("Roost stopped")

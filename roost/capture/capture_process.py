@@ -21,6 +21,8 @@ from typing import IO, Any
 
 from roost.capture.frame import Frame
 from roost.capture.frame_ring import FrameRing
+from roost.config.services import LoggerConfig
+from roost.logs import configure_logging
 
 logger = logging.getLogger(__name__)
 
@@ -74,9 +76,11 @@ class _RateMeter:
         return len(self.times) / self.window
 
 
-def run_capture(spec: CaptureSpec, frames: mp.Queue[Frame], stop: MpEvent, stats: CaptureStats) -> None:
+def run_capture(spec: CaptureSpec, frames: mp.Queue[Frame], stop: MpEvent, stats: CaptureStats,
+                logger_config: LoggerConfig | None = None) -> None:
     """Process entry point; returns when `stop` is set."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the supervisor stops us through `stop`
+    configure_logging(logger_config or LoggerConfig())
     stats.capture_pid.value = os.getpid()
     ring = FrameRing.attach(spec.ring_name, spec.height, spec.width, spec.slots)
     ffmpeg_log = logging.getLogger(f"roost.capture.ffmpeg.{spec.camera}")
@@ -104,8 +108,10 @@ def _run_ffmpeg_once(spec: CaptureSpec, ring: FrameRing, frames: mp.Queue[Frame]
                      skip_rate: _RateMeter) -> bool:
     """Run ffmpeg until it exits, stalls or we stop; True if it delivered any frame."""
     try:
+        # Own session: a Ctrl-C in the terminal reaches Roost, which stops ffmpeg itself,
+        # instead of killing ffmpeg first and looking like a camera failure.
         process = subprocess.Popen(spec.command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                   stdin=subprocess.DEVNULL, bufsize=0)
+                                   stdin=subprocess.DEVNULL, bufsize=0, start_new_session=True)
     except OSError as error:
         logger.error("%s: cannot start ffmpeg (%s): %s", spec.camera, spec.command[0], error)
         return False

@@ -1,0 +1,89 @@
+"""The camera process: frames from the capture ring through `CameraPipeline`, results to
+the main process. It always works on the newest frame: the capture process drops frames
+while this one is busy, so a slow frame never builds a backlog."""
+
+from __future__ import annotations
+
+import collections
+import logging
+import multiprocessing as mp
+import os
+import queue
+import signal
+import time
+from dataclasses import dataclass
+from multiprocessing.sharedctypes import Synchronized
+from multiprocessing.synchronize import Event as MpEvent
+from typing import Any
+
+from roost.capture.frame import Frame
+from roost.capture.frame_ring import FrameRing
+from roost.config.camera import CameraConfig
+from roost.config.services import LoggerConfig
+from roost.controls import CameraControls
+from roost.logs import configure_logging
+from roost.track.camera import CameraPipeline, RegionDetector
+from roost.track.frame_result import FrameResult
+
+logger = logging.getLogger(__name__)
+
+RATE_WINDOW_S = 5.0
+
+
+@dataclass
+class CameraValues:
+    process_fps: Synchronized[float]
+    detection_fps: Synchronized[float]
+    pid: Synchronized[int]
+
+    @classmethod
+    def create(cls, context: Any) -> CameraValues:
+        return cls(context.Value("d", 0.0), context.Value("d", 0.0), context.Value("i", 0))
+
+
+@dataclass(frozen=True)
+class RingSpec:
+    name: str
+    height: int
+    width: int
+    slots: int
+
+
+def run_camera(name: str, camera: CameraConfig, ring_spec: RingSpec, frames: mp.Queue[Frame],
+               results: mp.Queue[FrameResult], detector: RegionDetector, controls: CameraControls,
+               stop: MpEvent, values: CameraValues, logger_config: LoggerConfig | None = None) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    configure_logging(logger_config or LoggerConfig())
+    values.pid.value = os.getpid()
+    ring = FrameRing.attach(ring_spec.name, ring_spec.height, ring_spec.width, ring_spec.slots)
+    pipeline = CameraPipeline(name, camera, detector, controls)
+    processed: collections.deque[tuple[float, int]] = collections.deque()  # (time, regions run)
+    try:
+        while not stop.is_set():
+            try:
+                frame = frames.get(timeout=0.5)
+            except queue.Empty:
+                values.process_fps.value = _rate(processed, time.monotonic())[0]
+                continue
+            yuv = ring.read(frame.slot)
+            if yuv is None:
+                continue  # overwritten meanwhile: the capture side counted it as skipped
+            before = pipeline.detections_run
+            try:
+                result = pipeline.process(frame.frame_time, yuv)
+            except Exception:  # one bad frame must not end the camera; the next one is fine
+                logger.exception("%s: frame processing failed", name)
+                continue
+            results.put(result)
+            now = time.monotonic()
+            processed.append((now, pipeline.detections_run - before))
+            values.process_fps.value, values.detection_fps.value = _rate(processed, now)
+    finally:
+        values.process_fps.value = values.detection_fps.value = 0.0
+        ring.close()
+
+
+def _rate(processed: collections.deque[tuple[float, int]], now: float) -> tuple[float, float]:
+    while processed and now - processed[0][0] > RATE_WINDOW_S:
+        processed.popleft()
+    return len(processed) / RATE_WINDOW_S, sum(n for _, n in processed) / RATE_WINDOW_S
