@@ -127,9 +127,10 @@ class MqttPublisher:
             self._publish(publication)
 
     def _publish(self, publication: Publication) -> None:
-        qos = 0 if publication.state else FEED_QOS
+        # QoS 1 for state too: a client with a persistent session that reconnects after a
+        # broker restart later than Roost still gets the counts and states sent meanwhile.
         result = self.client.publish(self.topic(publication.topic), publication.wire_payload(),
-                                     qos=qos, retain=publication.retain)
+                                     qos=FEED_QOS, retain=publication.retain)
         if result.rc not in (mqtt.MQTT_ERR_SUCCESS, mqtt.MQTT_ERR_NO_CONN):
             logger.warning("MQTT: publishing %s failed (%s)", publication.topic, mqtt.error_string(result.rc))
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -214,8 +216,10 @@ def test_broker_outage_reconnects_and_loses_nothing(mosquitto: Any, tmp_path: Pa
     # A broker that keeps sessions across its restart, so the listener's persistent session
     # receives whatever the publisher sends after it reconnects, whoever reconnects first.
     mosquitto.stop()
-    store = tmp_path / "broker-store"
-    store.mkdir()
+    # Mosquitto started as root drops to its own user, which must be able to write the
+    # store (pytest's temp dirs are root-only), or the sessions are silently not saved.
+    store = Path(tempfile.mkdtemp(prefix="roost-mqtt-store-"))
+    os.chmod(store, 0o777)
     mosquitto.conf.write_text(mosquitto.conf.read_text().replace("persistence false", "persistence true")
                               + f"persistence_location {store}/\n")
     mosquitto.start()
