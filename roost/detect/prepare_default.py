@@ -48,7 +48,8 @@ def calibration_images(size: int, count: int = CALIBRATION_IMAGES) -> list[npt.N
     else:
         from skimage import data  # test dependency; only when vtest.avi is missing
 
-        frames = [np.asarray(img, np.uint8) for img in (data.astronaut(), data.chelsea(), data.coffee())]
+        photos = (data.astronaut(), data.chelsea(), data.coffee())  # type: ignore[no-untyped-call]
+        frames = [np.asarray(img, np.uint8) for img in photos]
     rng = np.random.default_rng(0)
     crops = []
     for index in range(count):

@@ -24,7 +24,7 @@ import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-import psutil  # type: ignore[import-untyped]
+import psutil
 from sqlalchemy import select
 
 from roost.config.camera import CameraConfig
