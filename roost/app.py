@@ -18,6 +18,7 @@ from typing import Any
 
 from roost.api.context import ApiContext
 from roost.api.server import ApiServers, serve_api
+from roost.api.training import TrainingState, training_router
 from roost.config.errors import ConfigError
 from roost.config.loading import LoadedConfig
 from roost.config.services import RUNNABLE_DETECTOR_TYPES, DetectorConfig
@@ -37,6 +38,7 @@ from roost.record.command import recorder_stream
 from roost.record.recorder import Recorder
 from roost.stats import build_stats
 from roost.store import Database, database_url
+from roost.train.run import Trainer
 
 logger = logging.getLogger(__name__)
 
@@ -101,8 +103,11 @@ class Supervisor:
                                  handler, self.model_cache)
         self.pipeline.start()
 
+        trainer = Trainer()
+        trainer.subscribe(lambda progress: self.hub.publish(TrainingState(progress)))
         context = ApiContext(self.loaded, database, self.hub, self.controls, self.media_dir,
-                             stats=self.stats, latest_frame=self.pipeline.latest_frame)
+                             stats=self.stats, latest_frame=self.pipeline.latest_frame,
+                             extra_routers=[training_router(trainer)], model_cache=self.model_cache)
         self.api = serve_api(context, self.stopping)
         if self.config.mqtt.active:
             self.mqtt = MqttPublisher(self.config, self.hub, self.controls, stats=self.stats)

@@ -18,6 +18,7 @@ from fastapi import APIRouter
 from roost.config.loading import LoadedConfig
 from roost.controls import CameraControls
 from roost.hub import Hub
+from roost.paths import model_cache_dir
 from roost.store import Database
 
 Box = tuple[int, int, int, int]
@@ -94,6 +95,7 @@ class ApiContext:
     latest_frame: Callable[[str], LatestFrame | None] = _no_frame
     manual_events: ManualEvents | None = None
     extra_routers: list[APIRouter] = field(default_factory=list)
+    model_cache: Path = field(default_factory=model_cache_dir)  # classifiers' model files
 
     @property
     def clips_dir(self) -> Path:

@@ -1,0 +1,159 @@
+"""Training routes of custom classification (the training half of CONTRACT.md's
+Classification section, plus Roost's quality, suggestion and archive routes).
+
+Writes need the admin role on the authenticated port (the app-wide `authorize` dependency);
+names are checked by `roost.classify.model_files`, so no request reaches outside
+`clips/<model>/` or `model_cache/<model>/`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import tempfile
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import FileResponse, JSONResponse
+from starlette.background import BackgroundTask
+
+from roost.api.params import Ctx
+from roost.classify.model_files import (
+    InvalidNameError, ModelNotTrainedError, model_paths, validate_class_name, validate_model_name,
+)
+from roost.publish.messages import Publication
+from roost.train.archive import ArchiveError, export_classifier, import_classifier
+from roost.train.dataset import IMAGE_SUFFIXES
+from roost.train.pipeline import TrainingProgress, TrainingRequest
+from roost.train.run import Trainer, TrainingInProgressError
+from roost.train.status import dataset_training_metadata
+from roost.train.suggestions import suggest
+
+logger = logging.getLogger(__name__)
+
+IMPORT_LIMIT_BYTES = 200 * 2**20
+
+
+@dataclass(frozen=True)
+class TrainingState:
+    """A training run's progress: websocket `model_state` and MQTT
+    `<prefix>/classification/<model>/model_state` (`training`, `complete`, `failed`)."""
+
+    progress: TrainingProgress
+
+    def to_mqtt_topic_payload(self) -> Publication:
+        data = {k: v for k, v in asdict(self.progress).items() if k != "result"}
+        return Publication(f"classification/{self.progress.model}/model_state", data, retain=True, state=True)
+
+
+def _model(name: str) -> str:
+    try:
+        return validate_model_name(name)
+    except InvalidNameError as error:
+        raise HTTPException(status_code=400, detail=str(error)) from None
+
+
+def _is_object_model(context: Any, model: str) -> bool:
+    custom = context.loaded.config.classification.custom.get(model)
+    return bool(custom is not None and custom.object_config is not None)
+
+
+def _known(context: Any, model: str) -> None:
+    if model not in context.loaded.config.classification.custom and not (context.clips_dir / model).is_dir():
+        raise HTTPException(status_code=404, detail=f"classification model '{model}' is not configured")
+
+
+def training_router(trainer: Trainer) -> APIRouter:
+    router = APIRouter(tags=["classification"])
+
+    @router.get("/classification/{name}/dataset")
+    def dataset(name: str, context: Ctx) -> JSONResponse:
+        model = _model(name)
+        _known(context, model)
+        root = context.clips_dir / model / "dataset"
+        categories: dict[str, list[str]] = {}
+        if root.is_dir():
+            for folder in sorted(p for p in root.iterdir() if p.is_dir()):
+                try:
+                    validate_class_name(folder.name)
+                except InvalidNameError:
+                    continue
+                categories[folder.name] = sorted(f.name for f in folder.iterdir()
+                                                 if f.suffix.lower() in IMAGE_SUFFIXES)
+        return JSONResponse({"categories": categories,
+                             "training_metadata": dataset_training_metadata(context.clips_dir, model)})
+
+    @router.post("/classification/{name}/train")
+    def train(name: str, context: Ctx) -> JSONResponse:
+        model = _model(name)
+        _known(context, model)
+        request = TrainingRequest(model, context.clips_dir, context.model_cache, _is_object_model(context, model))
+        try:
+            trainer.start(request)
+        except TrainingInProgressError as error:
+            raise HTTPException(status_code=409, detail=str(error)) from None
+        return JSONResponse({"success": True, "message": f"training of {model} started"}, status_code=202)
+
+    @router.get("/classification/{name}/status")
+    def status(name: str, context: Ctx) -> JSONResponse:
+        """State of the last run in this process and the quality of the model on disk."""
+        model = _model(name)
+        _known(context, model)
+        latest = trainer.status(model)
+        paths = model_paths(model, context.model_cache)
+        metadata = json.loads(paths.metadata.read_text()) if paths.metadata.is_file() else None
+        state = latest.state if latest is not None else ("complete" if metadata else "untrained")
+        return JSONResponse({"model": model, "state": state,
+                             "progress": None if latest is None else {k: v for k, v in asdict(latest).items() if k != "result"},
+                             "metrics": None if metadata is None else metadata.get("metrics")})
+
+    @router.get("/classification/{name}/suggestions")
+    def suggestions(name: str, context: Ctx, limit: int = 50) -> JSONResponse:
+        model = _model(name)
+        _known(context, model)
+        try:
+            ranked = suggest(context.clips_dir, context.model_cache, model, _is_object_model(context, model),
+                             limit=max(1, min(limit, 500)))
+        except ModelNotTrainedError as error:
+            raise HTTPException(status_code=409, detail=str(error)) from None
+        return JSONResponse([s.to_dict() for s in ranked])
+
+    @router.get("/classification/{name}/export")
+    def export(name: str, context: Ctx, dataset: int = 0) -> FileResponse:
+        model = _model(name)
+        _known(context, model)
+        folder = Path(tempfile.mkdtemp(prefix="roost-export-"))
+        target = folder / f"{model}.zip"
+        try:
+            export_classifier(model, context.model_cache, context.clips_dir, target, with_dataset=bool(dataset))
+        except (ArchiveError, ModelNotTrainedError, FileNotFoundError) as error:
+            raise HTTPException(status_code=409, detail=str(error)) from None
+        return FileResponse(target, media_type="application/zip", filename=target.name,
+                            background=BackgroundTask(shutil.rmtree, folder, ignore_errors=True))
+
+    @router.post("/classification/import")
+    async def import_archive(request: Request, context: Ctx, name: str | None = None,
+                             replace: bool = False) -> JSONResponse:
+        """The request body is the archive (`application/zip`), at most 200 MB."""
+        if name is not None:
+            _model(name)
+        with tempfile.TemporaryDirectory(prefix="roost-import-") as folder:
+            target = Path(folder) / "upload.zip"
+            size = 0
+            with target.open("wb") as out:
+                async for chunk in request.stream():
+                    size += len(chunk)
+                    if size > IMPORT_LIMIT_BYTES:
+                        raise HTTPException(status_code=413, detail="archive larger than 200 MB")
+                    out.write(chunk)
+            try:
+                imported = import_classifier(target, context.model_cache, context.clips_dir, name=name,
+                                             replace=replace)
+            except ArchiveError as error:
+                raise HTTPException(status_code=400, detail=str(error)) from None
+        return JSONResponse({"success": True, "model": imported.model})
+
+    return router
