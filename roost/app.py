@@ -19,6 +19,7 @@ from typing import Any
 from roost.api.context import ApiContext
 from roost.api.server import ApiServers, serve_api
 from roost.api.training import TrainingState, training_router
+from roost.classify.classifiers import Classifiers
 from roost.config.errors import ConfigError
 from roost.config.loading import LoadedConfig
 from roost.config.services import RUNNABLE_DETECTOR_TYPES, DetectorConfig
@@ -101,6 +102,9 @@ class Supervisor:
 
         self.pipeline = Pipeline(self.config, runnable_detectors(self.loaded), self.controls,
                                  handler, self.model_cache)
+        self.classifiers = Classifiers(self.config, self.model_cache, self.media_dir / "clips", self.hub,
+                                       processor, self.pipeline.latest_frame)
+        handler.after_frame.append(self.classifiers.on_frame_result)
         self.pipeline.start()
 
         trainer = Trainer()

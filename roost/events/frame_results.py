@@ -57,6 +57,7 @@ class FrameResultHandler:
         self.controls = controls
         self.clips_dir = clips_dir
         self.activity = activity
+        self.after_frame: list[Callable[[FrameResult], None]] = []  # e.g. run-time classifiers
         self.best: dict[str, _Best] = {}
         self.with_snapshot: set[str] = set()
         self.latest: dict[str, FrameResult] = {}
@@ -79,6 +80,11 @@ class FrameResultHandler:
             active = sum(1 for e in live if not e.false_positive and not e.stationary)
             self.activity(camera, result.frame_time, bool(result.motion_boxes), active)
         self.review.update(camera, result.frame_time, [e for e in live if not e.false_positive])
+        for hook in self.after_frame:
+            try:
+                hook(result)
+            except Exception:  # a failing add-on must not stop event bookkeeping
+                logger.exception("frame hook %s failed on %s", getattr(hook, "__name__", hook), camera)
         for obj in result.removed:
             self.best.pop(obj.id, None)
             self.with_snapshot.discard(obj.id)

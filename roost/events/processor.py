@@ -47,8 +47,8 @@ class EventProcessor:
         with self._lock:
             for current, is_gone in [*((e, False) for e in live), *((e, True) for e in gone)]:
                 prior = self.active.get(current.id)
-                if prior is not None and prior.sub_label and not current.sub_label:
-                    current = dataclasses.replace(current, sub_label=prior.sub_label)
+                if prior is not None:
+                    current = _carry_classification(prior, current)
                 kind = change_type(prior, current, is_gone)
                 if kind is None:
                     if prior is not None:
@@ -66,6 +66,32 @@ class EventProcessor:
         for event in ended:
             if self.on_end is not None:
                 self.on_end(event)
+
+    def set_sub_label(self, event_id: str, name: str, score: float) -> bool:
+        """A classifier's sub label for a live event, unless one is already set (by the API
+        or an earlier source, which win). True when it was applied."""
+        with self._lock:
+            prior = self.active.get(event_id)
+            if prior is None or prior.sub_label is not None:
+                return False
+            self._apply(prior, dataclasses.replace(prior, sub_label=(name, score)))
+        self.database.writer.submit(functools.partial(_set_row_sub_label, event_id=event_id, name=name, score=score))
+        return True
+
+    def set_attribute(self, event_id: str, name: str, score: float) -> bool:
+        """Add `name` (e.g. `helmet: yes`) to a live event's attributes."""
+        with self._lock:
+            prior = self.active.get(event_id)
+            if prior is None:
+                return False
+            self._apply(prior, dataclasses.replace(prior, attributes={**prior.attributes, name: score}))
+        return True
+
+    def _apply(self, prior: Event, current: Event) -> None:
+        """Store and publish an update made outside the frame loop (caller holds the lock)."""
+        self.active[current.id] = current
+        self.database.writer.submit(functools.partial(_update_row, event=current))
+        self.hub.publish(EventChange("update", prior, current))
 
     def on_motion(self, camera: str, frame_time: float, has_motion: bool) -> None:
         """`<camera>/motion` ON at once, OFF after `motion.mqtt_off_delay` quiet seconds."""
@@ -92,6 +118,23 @@ class EventProcessor:
         for change in count_changes(self.counts.get(camera, {}), after):
             self.hub.publish(change)
         self.counts[camera] = after
+
+
+def _carry_classification(prior: Event, current: Event) -> Event:
+    """Sub labels and attributes come from classifiers and the API, not from the tracker's
+    snapshot of the next frame: keep them."""
+    changes: dict[str, object] = {}
+    if prior.sub_label and not current.sub_label:
+        changes["sub_label"] = prior.sub_label
+    if prior.attributes:
+        changes["attributes"] = {**prior.attributes, **current.attributes}
+    return dataclasses.replace(current, **changes) if changes else current  # type: ignore[arg-type]
+
+
+def _set_row_sub_label(session: Session, event_id: str, name: str, score: float) -> None:
+    row = session.get(EventRow, event_id)
+    if row is not None and row.sub_label is None:
+        row.sub_label, row.sub_label_score = name, score
 
 
 def _insert_row(session: Session, event: Event) -> None:

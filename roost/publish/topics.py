@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from roost.controls import SWITCHES, CameraControls
+from roost.classify.messages import ObjectClassification, StateClassification
 from roost.events.event import BestSnapshot, EventChange, MotionChange, ObjectCount
 from roost.events.review import ReviewChange
 from roost.publish.messages import ControlState, MqttMessage, Publication
@@ -34,6 +35,11 @@ def publications(message: Any) -> list[Publication]:
     if isinstance(message, ReviewChange):
         return [Publication("reviews", message.to_mqtt()),
                 Publication(f"{message.after.camera}/review_status", message.review_status, retain=True, state=True)]
+    if isinstance(message, StateClassification):
+        return [Publication(f"{message.camera}/classification/{message.model}", message.state,
+                            retain=True, state=True)]
+    if isinstance(message, ObjectClassification):
+        return [Publication("tracked_object_update", message.payload())]
     if isinstance(message, MqttMessage):
         made = message.to_mqtt_topic_payload()
         return [made] if isinstance(made, Publication) else list(made)
