@@ -17,6 +17,7 @@ from types import FrameType
 from typing import Any
 
 from roost.api.context import ApiContext
+from roost.api.classification import classification_router
 from roost.api.server import ApiServers, serve_api
 from roost.api.training import TrainingState, training_router
 from roost.classify.classifiers import Classifiers
@@ -111,12 +112,23 @@ class Supervisor:
         trainer.subscribe(lambda progress: self.hub.publish(TrainingState(progress)))
         context = ApiContext(self.loaded, database, self.hub, self.controls, self.media_dir,
                              stats=self.stats, latest_frame=self.pipeline.latest_frame,
-                             extra_routers=[training_router(trainer)], model_cache=self.model_cache)
+                             extra_routers=[training_router(trainer), classification_router(
+                                 lambda: self._classification_status(trainer))],
+                             model_cache=self.model_cache)
         self.api = serve_api(context, self.stopping)
         if self.config.mqtt.active:
             self.mqtt = MqttPublisher(self.config, self.hub, self.controls, stats=self.stats)
             self.mqtt.start()
         logger.info("Roost started with %d camera(s): %s", len(self.config.cameras), ", ".join(self.config.cameras))
+
+    def _classification_status(self, trainer: Trainer) -> dict[str, dict[str, Any]]:
+        """Run-time status of each model, with a training run in progress (or failed) winning."""
+        status = self.classifiers.status()
+        for name, info in status.items():
+            latest = trainer.status(name)
+            if latest is not None and latest.state in ("training", "failed"):
+                info["status"] = latest.state
+        return status
 
     def _report_config(self) -> None:
         if self.loaded.source is None:
