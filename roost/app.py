@@ -18,6 +18,7 @@ from typing import Any
 
 from roost.api.context import ApiContext
 from roost.api.classification import classification_router
+from roost.api.examples import examples_router
 from roost.api.server import ApiServers, serve_api
 from roost.api.training import TrainingState, training_router
 from roost.classify.classifiers import Classifiers
@@ -112,7 +113,7 @@ class Supervisor:
         trainer.subscribe(lambda progress: self.hub.publish(TrainingState(progress)))
         context = ApiContext(self.loaded, database, self.hub, self.controls, self.media_dir,
                              stats=self.stats, latest_frame=self.pipeline.latest_frame,
-                             extra_routers=[training_router(trainer), classification_router(
+                             extra_routers=[training_router(trainer), examples_router(), classification_router(
                                  lambda: self._classification_status(trainer))],
                              model_cache=self.model_cache)
         self.api = serve_api(context, self.stopping)
