@@ -18,6 +18,7 @@ from typing import Any
 
 from roost.api.context import ApiContext
 from roost.api.classification import classification_router
+from roost.api.config_set import router as config_set_router
 from roost.api.examples import examples_router
 from roost.api.server import ApiServers, serve_api
 from roost.api.training import TrainingState, training_router
@@ -78,6 +79,7 @@ class Supervisor:
         self.pipeline: Pipeline | None = None
         self.api: ApiServers | None = None
         self.mqtt: MqttPublisher | None = None
+        self.context: ApiContext | None = None
         self._stats_thread: threading.Thread | None = None
 
     def start(self) -> None:
@@ -111,16 +113,27 @@ class Supervisor:
 
         trainer = Trainer()
         trainer.subscribe(lambda progress: self.hub.publish(TrainingState(progress)))
-        context = ApiContext(self.loaded, database, self.hub, self.controls, self.media_dir,
-                             stats=self.stats, latest_frame=self.pipeline.latest_frame,
-                             extra_routers=[training_router(trainer), examples_router(), classification_router(
-                                 lambda: self._classification_status(trainer))],
-                             model_cache=self.model_cache)
+        self.context = context = ApiContext(
+            self.loaded, database, self.hub, self.controls, self.media_dir, stats=self.stats,
+            latest_frame=self.pipeline.latest_frame, model_cache=self.model_cache,
+            on_config_change=self._config_changed,
+            extra_routers=[training_router(trainer), examples_router(), config_set_router,
+                           classification_router(lambda: self._classification_status(trainer))])
         self.api = serve_api(context, self.stopping)
         if self.config.mqtt.active:
             self.mqtt = MqttPublisher(self.config, self.hub, self.controls, stats=self.stats)
             self.mqtt.start()
         logger.info("Roost started with %d camera(s): %s", len(self.config.cameras), ", ".join(self.config.cameras))
+
+    def _config_changed(self, loaded: LoadedConfig) -> bool:
+        """A saved config change: classification models apply now; True when anything
+        else changed, which needs a restart."""
+        before = self.config.model_dump(exclude={"classification"})
+        self.loaded, self.config = loaded, loaded.config
+        if self.context is not None:
+            self.context.loaded = loaded
+        self.classifiers.reconfigure(loaded.config)
+        return bool(before != loaded.config.model_dump(exclude={"classification"}))
 
     def _classification_status(self, trainer: Trainer) -> dict[str, dict[str, Any]]:
         """Run-time status of each model, with a training run in progress (or failed) winning."""

@@ -96,6 +96,8 @@ class ApiContext:
     manual_events: ManualEvents | None = None
     extra_routers: list[APIRouter] = field(default_factory=list)
     model_cache: Path = field(default_factory=model_cache_dir)  # classifiers' model files
+    # Called with a validated, saved new config; returns True when a restart is still needed.
+    on_config_change: Callable[[LoadedConfig], bool] | None = None
 
     @property
     def clips_dir(self) -> Path:

@@ -24,13 +24,35 @@ class Classifiers:
     def __init__(self, config: RoostConfig, model_cache: Path, clips_dir: Path, hub: Hub, events: EventLabels,
                  latest_frame: LatestFrame) -> None:
         self.latest_frame = latest_frame
+        self.model_cache, self.clips_dir, self.hub, self.events = model_cache, clips_dir, hub, events
         self.states: list[StateClassifier] = []
         self.objects: list[ObjectClassifier] = []
+        self.reconfigure(config)
+
+    def reconfigure(self, config: RoostConfig) -> None:
+        """Apply `classification.custom` at run time: new models start, removed ones stop,
+        unchanged ones keep running; a changed state model keeps its cameras' verified states."""
+        old_states = {s.name: s for s in self.states}
+        old_objects = {o.name: o for o in self.objects}
+        states: list[StateClassifier] = []
+        objects: list[ObjectClassifier] = []
         for name, model in config.classification.custom.items():
             if model.state_config is not None:
-                self.states.append(StateClassifier(name, model, config.cameras, model_cache, clips_dir, hub))
+                previous = old_states.get(name)
+                if previous is not None and previous.config == model:
+                    states.append(previous)
+                    continue
+                fresh = StateClassifier(name, model, config.cameras, self.model_cache, self.clips_dir, self.hub)
+                if previous is not None:
+                    for camera in fresh.states.keys() & previous.states.keys():
+                        fresh.states[camera] = previous.states[camera]
+                states.append(fresh)
             else:
-                self.objects.append(ObjectClassifier(name, model, model_cache, clips_dir, hub, events))
+                kept = old_objects.get(name)
+                objects.append(kept if kept is not None and kept.config == model else
+                               ObjectClassifier(name, model, self.model_cache, self.clips_dir, self.hub, self.events))
+        self.states, self.objects = states, objects
+        logger.info("classification models: %s", ", ".join(config.classification.custom) or "none")
 
     def status(self) -> dict[str, dict[str, Any]]:
         """Per model: untrained/complete and, for state models, the current state per camera."""
