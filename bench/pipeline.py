@@ -113,7 +113,10 @@ def main() -> None:
     fps = decode_fps()
     print(f"decode: {fps:.0f} frames/s (ffmpeg, one thread, 768x576)", flush=True)
     frames = decode_yuv_frames(VTEST, WIDTH, HEIGHT, 300)
+    threads = cv2.getNumThreads()
+    cv2.setNumThreads(1)  # as bench/motion.py: one camera process uses one core
     motion = measure_motion_cost(frames, rounds=3)
+    cv2.setNumThreads(threads)
     print(f"motion: {motion['motion_ms_per_frame']:.3f} ms/frame vs naive {motion['naive_ms_per_frame']:.3f} "
           f"ms/frame, ratio {motion['motion_cost_ratio_vs_naive']:.3f}", flush=True)
     crops = region_crops(frames)
