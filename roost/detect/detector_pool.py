@@ -27,7 +27,7 @@ import numpy.typing as npt
 
 from roost.config.services import DetectorConfig, LoggerConfig, ModelConfig
 from roost.detect.decode import EMPTY, MAX_DETECTIONS
-from roost.detect.onnx_detector import DEFAULT_LABELMAP, DETECTOR_DIR, OnnxDetector, load_labelmap
+from roost.detect.onnx_detector import OnnxDetector, model_labels
 from roost.logs import configure_logging
 
 logger = logging.getLogger(__name__)
@@ -38,16 +38,6 @@ SPEED_SMOOTHING = 0.1  # weight of the newest inference in the moving average
 
 def shm_names(pool_id: str, camera: str) -> tuple[str, str]:
     return f"roost-{pool_id}-{camera}-in", f"roost-{pool_id}-{camera}-out"
-
-
-def model_labels(model: ModelConfig, model_cache: Path) -> list[str]:
-    path = Path(model.labelmap_path) if model.labelmap_path else model_cache / DETECTOR_DIR / DEFAULT_LABELMAP
-    labels = load_labelmap(path) if path.is_file() else []
-    for index, name in model.labelmap.items():
-        while len(labels) <= index:
-            labels.append(str(len(labels)))
-        labels[index] = name
-    return labels
 
 
 @dataclass

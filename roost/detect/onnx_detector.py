@@ -52,6 +52,18 @@ def load_labelmap(path: Path) -> list[str]:
     return lines
 
 
+def model_labels(model: ModelConfig, model_cache: Path) -> list[str]:
+    """The model's labels: `labelmap_path` (default: the default detector's COCO names),
+    with `model.labelmap` overrides applied by index."""
+    path = Path(model.labelmap_path) if model.labelmap_path else model_cache / DETECTOR_DIR / DEFAULT_LABELMAP
+    labels = load_labelmap(path) if path.is_file() else []
+    for index, name in model.labelmap.items():
+        while len(labels) <= index:
+            labels.append(str(len(labels)))
+        labels[index] = name
+    return labels
+
+
 def providers_for(detector: DetectorConfig) -> list[str]:
     available = ort.get_available_providers()
     wanted = {"cpu": [], "onnx": ["CUDAExecutionProvider", "OpenVINOExecutionProvider"],
@@ -73,19 +85,13 @@ class OnnxDetector:
             path = default_model_path(model_cache, model.width)
             self.tensor, self.pixel_format, self.dtype = "nchw", "rgb", "float"
             self.model_type = "yolov3"
-            labelmap = Path(model.labelmap_path) if model.labelmap_path else model_cache / DETECTOR_DIR / DEFAULT_LABELMAP
         else:
             path = Path(model.path)
             self.tensor, self.pixel_format, self.dtype = model.input_tensor, model.input_pixel_format, model.input_dtype
             self.model_type = model.model_type_resolved
-            labelmap = Path(model.labelmap_path) if model.labelmap_path else model_cache / DETECTOR_DIR / DEFAULT_LABELMAP
         if not path.is_file():
             raise ModelMissingError(f"model.path: {path} does not exist")
-        self.labels: list[str] = load_labelmap(labelmap) if labelmap.is_file() else []
-        for index, name in model.labelmap.items():
-            while len(self.labels) <= index:
-                self.labels.append(str(len(self.labels)))
-            self.labels[index] = name
+        self.labels = model_labels(model, model_cache)
         options = ort.SessionOptions()
         options.intra_op_num_threads = detector.num_threads
         options.inter_op_num_threads = 1
