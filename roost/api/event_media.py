@@ -1,7 +1,7 @@
 """An event's media: `snapshot.jpg` (re-rendered from the clean copy when the request asks
 for boxes, crop, height or timestamp), `thumbnail.jpg`, `clip.mp4` (cut from recordings on
-first request when needed; range requests for browsers) and Frigate 0.8's
-`/clips/<camera>-<id>.<ext>` files."""
+first request when needed; range requests for browsers), `preview.gif` (rendered from the
+recordings on request) and Frigate 0.8's `/clips/<camera>-<id>.<ext>` files."""
 
 from __future__ import annotations
 
@@ -9,19 +9,22 @@ import base64
 import binascii
 import logging
 import re
+import time
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import FileResponse
 
 from roost.api.context import ApiContext
-from roost.api.files import file_response, jpeg_response, read_image, resized_jpeg
+from roost.api.files import CACHE_PRIVATE, NO_STORE, file_response, jpeg_response, read_image, resized_jpeg
 from roost.api.live_cache import LiveCache
 from roost.api.params import Ctx, load_event, not_found
-from roost.events.clips import clip_for_event, clip_path
+from roost.events.clips import clip_for_event, clip_path, recording_sources
+from roost.events.previews import preview_span, render_preview_gif
 from roost.events.snapshots import (
     SnapshotOptions, android_jpeg, snapshot_files, snapshot_jpeg, thumbnail_jpeg,
 )
+from roost.ffmpeg import ffmpeg_binary
 from roost.store.models import EventRow
 
 logger = logging.getLogger(__name__)
@@ -127,6 +130,20 @@ def event_clip(event_id: str, context: Ctx, download: bool = False) -> Response:
     if download:
         response.headers["Content-Disposition"] = f'attachment; filename="{row.camera}-{row.id}.mp4"'
     return response
+
+
+@router.get("/events/{event_id}/preview.gif", summary="Animated GIF of an event's first seconds",
+            response_class=Response)
+def event_preview(event_id: str, context: Ctx) -> Response:
+    row = load_event(context, event_id)
+    camera = context.loaded.config.cameras.get(row.camera)
+    start, end = preview_span(row.start_time, row.end_time, time.time())
+    sources = recording_sources(context.database, row.camera, start, end, context.media_dir)
+    data = render_preview_gif(sources, start, end, ffmpeg_binary(camera.ffmpeg.path) if camera else None)
+    if data is None:
+        raise not_found(f"event {event_id} has no preview (no recordings cover its start)")
+    return Response(content=data, media_type="image/gif",
+                    headers=CACHE_PRIVATE if row.end_time is not None else NO_STORE)
 
 
 @router.get("/clips/{filename}", summary="Frigate 0.8 event media: <camera>-<event id>.jpg|png|mp4",

@@ -94,19 +94,16 @@ def cut_clip(sources: Sequence[ClipSource], start: float, end: float, target: Pa
              ffmpeg: str | None = None) -> bool:
     """Write `[start, end)` of the concatenated `sources` (oldest first) to `target` with
     stream copy. The file appears complete or not at all (written aside, then renamed)."""
-    chosen = [s for s in sources if s.end_time > start and s.start_time < end]
-    if not chosen:
+    span = concat_span(sources, start, end)
+    if span is None:
         return False
-    offset = max(0.0, start - chosen[0].start_time)
-    duration = min(end, chosen[-1].end_time) - max(start, chosen[0].start_time)
+    chosen, offset, duration = span
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=target.parent, prefix=".clip-") as work:
-        listing = Path(work) / "segments.txt"
-        listing.write_text("".join(f"file '{_concat_quote(s.path)}'\n" for s in chosen), encoding="utf-8")
         partial = Path(work) / target.name
         command = [ffmpeg or ffmpeg_binary(), "-hide_banner", "-loglevel", "error", "-y",
-                   "-ss", f"{offset:.3f}", "-t", f"{duration:.3f}", "-f", "concat", "-safe", "0",
-                   "-i", str(listing), "-c", "copy", "-movflags", "+faststart", str(partial)]
+                   *concat_input(chosen, offset, duration, Path(work)),
+                   "-c", "copy", "-movflags", "+faststart", str(partial)]
         try:
             done = subprocess.run(command, capture_output=True, timeout=CUT_TIMEOUT_S, check=False)
         except subprocess.TimeoutExpired:
@@ -119,9 +116,42 @@ def cut_clip(sources: Sequence[ClipSource], start: float, end: float, target: Pa
     return True
 
 
+def concat_span(sources: Sequence[ClipSource], start: float,
+                end: float) -> tuple[list[ClipSource], float, float] | None:
+    """The sources overlapping `[start, end)`, the offset of `start` into the first of them
+    and the duration they can give; None when none overlaps."""
+    chosen = [s for s in sources if s.end_time > start and s.start_time < end]
+    if not chosen:
+        return None
+    offset = max(0.0, start - chosen[0].start_time)
+    duration = min(end, chosen[-1].end_time) - max(start, chosen[0].start_time)
+    return chosen, offset, duration
+
+
+def concat_input(chosen: Sequence[ClipSource], offset: float, duration: float, work: Path) -> list[str]:
+    """ffmpeg input arguments reading `duration` s from `offset` s into the concatenation
+    of `chosen`, through a listing written into `work`."""
+    listing = work / "segments.txt"
+    listing.write_text("".join(f"file '{_concat_quote(s.path)}'\n" for s in chosen), encoding="utf-8")
+    return ["-ss", f"{offset:.3f}", "-t", f"{duration:.3f}", "-f", "concat", "-safe", "0", "-i", str(listing)]
+
+
 def _concat_quote(path: Path) -> str:
     """A path for the concat demuxer's single-quoted `file` lines."""
     return str(path.resolve()).replace("'", "'\\''")
+
+
+def recording_sources(database: Database, camera: str, start: float, end: float,
+                      media_dir: Path) -> list[ClipSource]:
+    """The indexed recordings of `camera` overlapping `[start, end)`, oldest first, keeping
+    only files that exist inside the recordings folder."""
+    with database.read() as session:
+        rows = session.scalars(select(RecordingRow).where(
+            RecordingRow.camera == camera, RecordingRow.end_time > start,
+            RecordingRow.start_time < end).order_by(RecordingRow.start_time)).all()
+    recordings_dir = media_dir / "recordings"
+    return [ClipSource(Path(r.path), r.start_time, r.end_time) for r in rows
+            if is_within(Path(r.path), recordings_dir) and Path(r.path).exists()]
 
 
 def clip_for_event(database: Database, event_id: str, camera: CameraConfig, media_dir: Path) -> Path | None:
@@ -134,13 +164,8 @@ def clip_for_event(database: Database, event_id: str, camera: CameraConfig, medi
             logger.warning("no clip for event %s: %s", event_id, "unknown" if event is None else "still in progress")
             return None
         start, end = clip_span(event.start_time, event.end_time, ClipSettings.from_camera(camera))
-        rows = session.scalars(select(RecordingRow).where(
-            RecordingRow.camera == event.camera, RecordingRow.end_time > start,
-            RecordingRow.start_time < end).order_by(RecordingRow.start_time)).all()
         camera_name = event.camera
-    recordings_dir = media_dir / "recordings"
-    sources = [ClipSource(Path(r.path), r.start_time, r.end_time) for r in rows
-               if is_within(Path(r.path), recordings_dir) and Path(r.path).exists()]
+    sources = recording_sources(database, camera_name, start, end, media_dir)
     target = clip_path(media_dir / CLIPS_DIR_NAME, camera_name, event_id)
     if not sources:
         logger.warning("no clip for event %s: no recordings of %s between %.0f and %.0f",

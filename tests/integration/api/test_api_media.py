@@ -1,8 +1,9 @@
 """Event and live images over HTTP: snapshot options, thumbnails, clips with range requests,
-latest.jpg overlays, best/label snapshots, and the MJPEG stream from a real uvicorn."""
+preview GIFs, latest.jpg overlays, best/label snapshots, and the MJPEG stream from a real uvicorn."""
 
 from __future__ import annotations
 
+import io
 import threading
 from typing import Any
 
@@ -10,9 +11,11 @@ import cv2
 import httpx
 import numpy as np
 import pytest
+from PIL import Image, ImageSequence
 from api_seed import HEIGHT, MOTION_BOX, OBJECT_BOX, REGION_BOX, WIDTH, Seeded, served
 
 from roost.events.event import BestSnapshot
+from roost.events.previews import PREVIEW_FPS, PREVIEW_HEIGHT
 from roost.events.snapshots import encode_jpeg
 
 
@@ -79,6 +82,24 @@ def test_clip_supports_range_requests(client: Any, seeded: Seeded) -> None:
 def test_clip_is_cut_from_recordings_on_first_request(client: Any, seeded: Seeded) -> None:
     # 'old' has no clip file but ended; recordings do not cover it: 404, nothing created
     assert client.get(f"/api/events/{seeded.events['old'].id}/clip.mp4").status_code == 404
+
+
+def test_preview_gif_is_rendered_from_the_recordings(client: Any, seeded: Seeded) -> None:
+    event = seeded.events["with_media"]  # 3 s, recorded as 10 fps testsrc at 320x240
+    response = client.get(f"/api/events/{event.id}/preview.gif")
+    assert response.status_code == 200 and response.headers["content-type"] == "image/gif"
+    gif = Image.open(io.BytesIO(response.content))
+    assert gif.format == "GIF" and gif.size[1] == PREVIEW_HEIGHT and gif.size[0] == 240
+    assert gif.info.get("loop") == 0
+    frames = [np.asarray(frame.convert("RGB"), np.int16) for frame in ImageSequence.Iterator(gif)]
+    assert abs(len(frames) - 3 * PREVIEW_FPS) <= 2
+    # testsrc's frames differ (its counter ticks): the GIF animates, not a still repeated
+    assert np.abs(frames[0] - frames[-1]).mean() > 1
+    # no recordings cover 'old'; unknown and malformed ids are 404s with a reason
+    missing = client.get(f"/api/events/{seeded.events['old'].id}/preview.gif")
+    assert missing.status_code == 404 and "no recordings" in missing.json()["message"]
+    assert client.get("/api/events/1.0-nothere/preview.gif").status_code == 404
+    assert client.get("/api/events/..%2F..%2Fetc%2Fpasswd/preview.gif").status_code in (400, 404)
 
 
 def test_latest_jpg_draws_the_requested_overlays(client: Any) -> None:
