@@ -10,12 +10,20 @@ other work runs between motion calls); costs are this thread's CPU time, so othe
 processes' load does not count; figures are medians over rounds. OpenCV is held to one
 thread, as one camera process would use one core. Last line: JSON.
 
+The C heap is held in a steady state first (`steady_heap`): without it, the naive
+baseline's cost depended on what else the process had imported (1.0 ms per frame in a
+bare interpreter, 0.55 ms after importing Roost's server modules), because its full-frame
+buffers were either served from the heap or mapped fresh and page-faulted on every frame
+as glibc trimmed the heap. Both detectors are measured on the same steady heap, so the
+figures are the work they do, not the allocator's mood.
+
 `measure_motion_cost` is importable (bench/pipeline.py folds it in).
 """
 
 from __future__ import annotations
 
 import argparse
+import ctypes
 import json
 import statistics
 import subprocess
@@ -92,11 +100,25 @@ def _interleaved_pass(frames: Frames, height: int, width: int) -> tuple[float, f
     return motion_s * per_frame, naive_s * per_frame, motion_frames, naive_frames
 
 
+def steady_heap() -> bool:
+    """Keep freed C-heap memory in the process (glibc: no mmap for large blocks, no trim)
+    so that per-frame buffers are reused rather than mapped and faulted in again. Returns
+    whether it could (False off glibc, where the figures may vary with the allocator)."""
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:
+        return False
+    m_trim_threshold, m_mmap_threshold = -1, -3  # from glibc's malloc.h
+    return bool(libc.mallopt(m_mmap_threshold, 32 << 20)) and bool(libc.mallopt(m_trim_threshold, 256 << 20))
+
+
 def measure_motion_cost(frames: Frames, rounds: int = 5,
                         report: Callable[[str], None] = print) -> dict[str, float]:
     """Cost per frame of the default motion detector and of the naive baseline on `frames`
     (`(N, height * 3 // 2, width)` yuv420p), interleaved frame by frame, over `rounds`
     passes. Costs are medians over passes; the ratio is the median of the per-pass ratios."""
+    if not steady_heap():
+        report("could not hold the C heap steady (not glibc): figures may vary between runs")
     height = frames.shape[1] * 2 // 3
     width = frames.shape[2]
     motion_ms: list[float] = []
