@@ -253,7 +253,7 @@ class ObjectTracker:
         for track, row in zip(tracks, inside):
             before = track.zones
             track.zones = update_zones(before, row.tolist(), track.label, track.area, track.ratio,
-                                       track.computed, self.zones)
+                                       track.computed, self.zones, self.detect.fps)
             if track.zones.current != before.current:
                 logger.debug("%s %s zones %s -> %s", track.label, track.id, before.current, track.zones.current)
 

@@ -13,11 +13,17 @@ Zone rules per object and frame (`update_zones`):
   passed); it is then in `current_zones` on every frame its point is inside, and leaves
   `current_zones` on the first frame it is not. Once entered, coming back needs no inertia
   again (as in Frigate, whose presence counter stays full after entering);
+- `loitering_time` (seconds, 0 = off): the object must also stay that long before it is in
+  the zone — counted, as in Frigate, in frames at `detect.fps` from the frame where inertia
+  was met, so a zone with inertia 3 and 2 s at 5 fps needs 3 - 1 + 10 = 12 consecutive
+  frames. Someone passing through never enters it; someone who lingers does, and from then
+  on is in it whenever they stand in it, like any entered zone;
 - `entered_zones` keeps the order of first entry; `current_zones` the camera's zone order.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -95,7 +101,8 @@ def points_in_polygons(points: npt.NDArray[np.floating], polygons: Sequence[Poly
 @dataclass(frozen=True)
 class ZoneState:
     """One object's zones: `current` (in now), `entered` (ever, in order of entry) and
-    `presence`, the consecutive frames spent in each zone not yet entered (for `inertia`)."""
+    `presence`, the consecutive frames spent in each zone not yet entered (for `inertia`
+    and `loitering_time`)."""
 
     current: tuple[str, ...] = ()
     entered: tuple[str, ...] = ()
@@ -115,10 +122,25 @@ def zone_filtered(label: str, area: float, ratio: float, computed_score: float, 
                 and computed_score >= limits.threshold)
 
 
+def frames_to_enter(zone: ZoneConfig, fps: float) -> int:
+    """Consecutive frames in a zone before an object enters it: `inertia`, plus
+    `loitering_time` at `fps` counted from the frame where inertia was met.
+
+    >>> frames_to_enter(ZoneConfig(coordinates=[(0, 0), (1, 0), (1, 1)], inertia=3), 5)
+    3
+    >>> frames_to_enter(ZoneConfig(coordinates=[(0, 0), (1, 0), (1, 1)], inertia=3, loitering_time=2), 5)
+    12
+    """
+    if zone.loitering_time <= 0:
+        return zone.inertia
+    return zone.inertia - 1 + max(1, math.ceil(zone.loitering_time * fps))
+
+
 def update_zones(state: ZoneState, inside: Sequence[bool], label: str, area: float, ratio: float,
-                 computed_score: float, zones: Mapping[str, ZoneConfig]) -> ZoneState:
+                 computed_score: float, zones: Mapping[str, ZoneConfig], fps: float) -> ZoneState:
     """The object's zones after one frame. `inside[k]` says whether its bottom centre is in
-    the k-th zone of `zones` (see `points_in_polygons`)."""
+    the k-th zone of `zones` (see `points_in_polygons`); `fps` is the rate frames come at
+    (`detect.fps`), for `loitering_time`."""
     presence = dict(state.presence)
     current: list[str] = []
     entered = list(state.entered)
@@ -132,7 +154,7 @@ def update_zones(state: ZoneState, inside: Sequence[bool], label: str, area: flo
             current.append(name)
             continue
         frames = presence.get(name, 0) + 1
-        if frames >= zone.inertia:
+        if frames >= frames_to_enter(zone, fps):
             presence.pop(name, None)
             current.append(name)
             entered.append(name)

@@ -9,7 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from roost.config.objects import FilterConfig, ZoneConfig
-from roost.track.zones import ZoneState, bottom_centres, points_in_polygons, update_zones, zone_filtered
+from roost.track.zones import (
+    ZoneState, bottom_centres, frames_to_enter, points_in_polygons, update_zones, zone_filtered,
+)
 
 SQUARE = [(0.0, 0.0), (10.0, 0.0), (10.0, 10.0), (0.0, 10.0)]
 TRIANGLE = [(0.0, 0.0), (10.0, 0.0), (0.0, 10.0)]
@@ -81,7 +83,7 @@ ZONES = {
 
 def _step(state: ZoneState, inside: list[bool], zones: dict[str, ZoneConfig] = ZONES,
           label: str = "person", area: float = 5000, ratio: float = 0.5, score: float = 0.9) -> ZoneState:
-    return update_zones(state, inside, label, area, ratio, score, zones)
+    return update_zones(state, inside, label, area, ratio, score, zones, fps=5)
 
 
 def test_inertia_frames_in_a_row_before_entering() -> None:
@@ -98,6 +100,26 @@ def test_inertia_frames_in_a_row_before_entering() -> None:
         ((), ("yard",)),  # left: no longer current, still entered
         (("yard",), ("yard",)),  # back: current at once
     ]
+
+
+def test_loitering_time_keeps_passers_by_out_and_lets_loiterers_in() -> None:
+    # inertia 3, 2 s at 5 fps: 3 - 1 + 10 = 12 consecutive frames (Frigate's count)
+    zones = {"porch": ZoneConfig(coordinates=SQUARE, inertia=3, loitering_time=2)}
+    assert frames_to_enter(zones["porch"], 5) == 12
+    state = ZoneState()
+    for _ in range(11):  # passing through: 2.2 s, one frame short
+        state = _step(state, [True], zones)
+    assert state.current == () and state.entered == ()
+    state = _step(state, [False], zones)  # left: the count starts over
+    for frame in range(12):
+        state = _step(state, [True], zones)
+        assert (state.current == ("porch",)) is (frame == 11)
+    assert state.entered == ("porch",)
+    state = _step(_step(state, [False], zones), [True], zones)  # entered once: back in at once
+    assert state.current == ("porch",)
+    # a fraction of a frame still needs a frame; 0 turns loitering off
+    assert frames_to_enter(ZoneConfig(coordinates=SQUARE, inertia=1, loitering_time=1), 0.5) == 1
+    assert frames_to_enter(ZoneConfig(coordinates=SQUARE, inertia=4, loitering_time=0), 5) == 4
 
 
 def test_entered_zones_keep_the_order_of_entry_and_current_the_config_order() -> None:
