@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import Field
 
 from roost.config.base import PolygonList, RoostModel
@@ -22,9 +24,21 @@ class MotionConfig(RoostModel):
     mqtt_off_delay: int = Field(default=30, ge=0)
 
 
+class StationaryMaxFramesConfig(RoostModel):
+    """Frigate's `detect.stationary.max_frames`: frames an object may stay without moving
+    before it is taken as gone (its event ends); unset means tracked for as long as it stays."""
+
+    default: int | None = Field(default=None, ge=1)
+    objects: dict[str, Annotated[int, Field(ge=1)]] = Field(default_factory=dict)
+
+    def for_label(self, label: str) -> int | None:
+        return self.objects.get(label, self.default)
+
+
 class StationaryConfig(RoostModel):
     interval: int = Field(default=50, ge=0)  # frames between re-checks of a stationary object
     threshold: int = Field(default=50, ge=1)  # frames without moving before "stationary"
+    max_frames: StationaryMaxFramesConfig = Field(default_factory=StationaryMaxFramesConfig)
 
 
 class DetectConfig(RoostModel):

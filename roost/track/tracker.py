@@ -76,6 +76,8 @@ class _Track:
     observations: int = 1
     motionless_count: int = 0
     position_changes: int = 0
+    #: The frame it last moved on (or appeared on): `stationary.max_frames` counts from here.
+    moved_frame: int = 0
     disappeared: int = 0
     zones: ZoneState = field(default_factory=ZoneState)
     best: BestFrame | None = None
@@ -166,6 +168,11 @@ class ObjectTracker:
                     logger.debug("%s %s gone after %d missed frames", track.label, track.id, track.disappeared)
         for track, detection in seen:
             self._observe(track, detection, frame_time)
+        expired = self._expire_stationary()
+        removed += expired
+        if expired:
+            gone = {obj.id for obj in expired}
+            seen = [(track, detection) for track, detection in seen if track.id not in gone]
         new = [self._register(d, frame_time) for i, d in enumerate(detections) if i not in matched_detections]
         seen += new
         self._update_zones([track for track, _ in seen])
@@ -212,7 +219,7 @@ class ObjectTracker:
         track = _Track(id=new_object_id(frame_time, self._rng), label=detection.label, start_time=frame_time,
                        box=detection.box, seen_time=frame_time, seen_frame=self._frame,
                        score=detection.score, area=detection.area, ratio=detection.ratio,
-                       region=detection.region, position=new_position(detection.box))
+                       region=detection.region, position=new_position(detection.box), moved_frame=self._frame)
         self._score(track, record_score((), detection.score, self._filter(track).min_score))
         self._tracks[track.id] = track
         logger.debug("new %s %s at %s score %.2f", track.label, track.id, track.box, detection.score)
@@ -235,6 +242,22 @@ class ObjectTracker:
             if track.position_changes == 0 or self._is_stationary(track):
                 track.position_changes += 1
             track.motionless_count = 0
+            track.moved_frame = self._frame
+
+    def _expire_stationary(self) -> list[TrackedObject]:
+        """Drop objects that stayed put longer than `detect.stationary.max_frames` for their
+        label (Frigate's rule: they are taken as gone and their events end). Frames count
+        whether or not the object was looked at: a stationary one is only re-checked every
+        `interval` frames, but it stood there all along."""
+        limits = self.detect.stationary.max_frames
+        expired = []
+        for track in list(self._tracks.values()):
+            limit = limits.for_label(track.label)
+            if limit is not None and self._frame - track.moved_frame > limit:
+                del self._tracks[track.id]
+                expired.append(self._snapshot(track))
+                logger.debug("%s %s gone: stationary for more than %d frames", track.label, track.id, limit)
+        return expired
 
     def _miss(self, track: _Track) -> None:
         track.disappeared += 1

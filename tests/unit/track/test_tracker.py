@@ -7,7 +7,7 @@ import re
 import pytest
 from track_scenes import FPS, detection, tracker
 
-from roost.config.motion_detect import DetectConfig, StationaryConfig
+from roost.config.motion_detect import DetectConfig, StationaryConfig, StationaryMaxFramesConfig
 from roost.config.objects import FilterConfig, ObjectsConfig, ZoneConfig
 from roost.detect.region import Region
 
@@ -143,6 +143,29 @@ def test_stationary_after_threshold_still_frames_and_position_changes() -> None:
     # it moves: no longer stationary, one more position change
     (obj,) = t.update(10 * STEP, [detection((200, 100, 250, 200))]).objects
     assert not obj.stationary and obj.motionless_count == 0 and obj.position_changes == 1
+
+
+def test_stationary_max_frames_ends_an_object_that_stays_put_per_label() -> None:
+    detect = DetectConfig(fps=FPS, stationary=StationaryConfig(
+        threshold=3, interval=4, max_frames=StationaryMaxFramesConfig(default=10, objects={"car": 20})))
+    t = tracker(detect=detect)
+    person, car = (100, 100, 150, 200), (400, 100, 600, 250)
+    removed_at: dict[str, int] = {}
+    for frame in range(30):
+        looked = t.boxes_to_look_at(frame * STEP)  # stationary ones only every `interval`
+        found = [detection(box, label) for box, label in ((person, "person"), (car, "car"))
+                 if frame < 4 or any(b == box for b in looked)]
+        update = t.update(frame * STEP, found, regions=[] if frame >= 4 else None)
+        for obj in update.removed:
+            removed_at[obj.label] = frame
+    # motionless from frame 1; gone once more than max_frames frames passed without moving,
+    # counting the frames between re-checks too
+    assert removed_at == {"person": 11, "car": 21}
+    # an object that keeps moving is never expired
+    t = tracker(detect=detect)
+    for frame in range(30):
+        x = 100 + 5 * frame
+        assert not t.update(frame * STEP, [detection((x, 100, x + 50, 200))]).removed
 
 
 def test_first_move_counts_as_a_position_change() -> None:
