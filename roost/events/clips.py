@@ -75,9 +75,9 @@ def clip_path(clips_dir: Path, camera: str, event_id: str) -> Path:
 
 
 def clip_wanted(camera: CameraConfig, label: str, zones: Sequence[str]) -> bool:
-    """Whether an event of `label` that entered `zones` gets a clip (objects/required_zones)."""
-    if not (camera.record.enabled or camera.save_clips.enabled):
-        return False
+    """Whether an event of `label` that entered `zones` gets a clip (`objects`,
+    `required_zones`). Not whether recording is on: the run-time `recordings` switch may
+    record a camera whose config has it off, and a clip is cut from whatever was recorded."""
     source = camera.save_clips if camera.save_clips.enabled else camera.record.events
     if source.objects is not None and label not in source.objects:
         return False

@@ -28,8 +28,9 @@ import psutil
 from sqlalchemy import select
 
 from roost.config.camera import CameraConfig
-from roost.events.clips import ClipSettings, clip_for_event
+from roost.events.clips import ClipSettings, clip_for_event, clip_wanted
 from roost.record.activity import ActivityLog
+from roost.record.command import recorder_stream
 from roost.record.expiry import BYTES_PER_MB, SweepReport, relieve_disk_pressure, run_retention
 from roost.record.probe import segment_duration
 from roost.record.retention import free_space_floor, Segment
@@ -200,14 +201,19 @@ class RecordingMaintainer:
         if not pending:
             return []
         with self.database.read() as session:
-            events = {e.id: (e.camera, e.end_time) for e in
+            events = {e.id: (e.camera, e.end_time, e.label, list(e.zones or [])) for e in
                       session.scalars(select(EventRow).where(EventRow.id.in_(list(pending))))}
         cut = []
         for event_id in pending:
-            camera_name, end_time = events.get(event_id, (None, None))
+            camera_name, end_time, label, zones = events.get(event_id, (None, None, "", []))
             camera = self.cameras.get(camera_name or "")
             if camera is None or camera_name is None:
                 logger.warning("no clip for event %s: unknown event or camera", event_id)
+                self._forget_clip(event_id)
+                continue
+            if recorder_stream(camera) is None or not clip_wanted(camera, label, zones):
+                # the camera has no input to record, or clips are not kept for this label/zones
+                logger.debug("no clip wanted for event %s (%s on %s)", event_id, label, camera_name)
                 self._forget_clip(event_id)
                 continue
             if end_time is None:

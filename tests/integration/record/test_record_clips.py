@@ -93,3 +93,27 @@ def test_requested_clip_is_cut_once_recordings_are_due(tmp_path: Path, h264_sour
     now[0] = START0 + 7 + CLIP_WAIT_S + 1
     assert maintainer.cut_ready_clips(now[0]) == [tmp_path / "clips" / "front-e2.mp4"]
     assert maintainer.cut_ready_clips(now[0]) == []  # done once
+
+
+def test_clips_are_only_cut_for_the_labels_zones_and_cameras_that_keep_them(
+        tmp_path: Path, h264_source: Path, database: Database) -> None:
+    events = {"pre_capture": 1, "post_capture": 1, "objects": ["person"], "required_zones": ["yard"]}
+    front = camera_config(h264_source, {"record": {"enabled": True, "events": events},
+                                        "zones": {"yard": {"coordinates": "0,0,320,0,320,240,0,240"}}})
+    no_record_role = camera_config(h264_source, {"ffmpeg": {"inputs": [{"path": str(h264_source),
+                                                                        "roles": ["detect"]}]}}, name="porch")
+    maintainer = RecordingMaintainer(database, {"front": front, "porch": no_record_role}, tmp_path,
+                                     clock=lambda: START0 + 100)
+    index_split_source(database, tmp_path, h264_source, "front", START0)
+    rows = [EventRow(id="wanted", label="person", camera="front", zones=["yard"]),
+            EventRow(id="car", label="car", camera="front", zones=["yard"]),
+            EventRow(id="outside", label="person", camera="front", zones=[]),
+            EventRow(id="porch", label="person", camera="porch", zones=["yard"])]
+    for row in rows:
+        row.start_time, row.end_time, row.data = START0 + 3, START0 + 6, {}
+    database.write(lambda s: s.add_all(rows))
+    for row in rows:
+        maintainer.request_clip(row.id)
+    assert maintainer.cut_ready_clips(START0 + 100) == [tmp_path / "clips" / "front-wanted.mp4"]
+    assert maintainer.cut_ready_clips(START0 + 100) == []  # the others were dropped, not left pending
+    assert sorted(p.name for p in (tmp_path / "clips").iterdir()) == ["front-wanted.mp4"]
