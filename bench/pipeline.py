@@ -11,17 +11,21 @@ Figures, printed as they are measured; the last line is one JSON object:
 - inference: the default detector (YOLOv3-tiny 320, int8) on 40 real region crops;
 - CPU per camera: the whole running Roost (capture + its ffmpeg, camera process, detector
   process, main process) with one vtest camera at 5 fps, CPU seconds over wall seconds,
-  in % of one core; cameras at 5 fps on 2 cores = 200 / that.
+  in % of one core; cameras at 5 fps on 2 cores = 200 / that;
+- that many cameras run at once (two detector processes), to check the projection: the
+  slowest camera's processed fps (5 when it keeps up) and the most frames any skipped.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
@@ -71,25 +75,40 @@ def region_crops(frames: np.ndarray, count: int = 40) -> list[np.ndarray]:
     return crops
 
 
-def cpu_per_camera(seconds: float) -> tuple[float, float, float]:
-    """(CPU % of one core for one camera, detections/s, camera fps) of a running Roost."""
-    config = validate_raw({
-        "api": {"enabled": False}, "auth": {"enabled": False},
-        "detectors": {"cpu": {"type": "cpu", "num_threads": 1}},
-        "cameras": {"vtest": {"ffmpeg": {"inputs": [{"path": str(VTEST), "roles": ["detect"],
-                                                     "input_args": "-stream_loop -1 -re"}]},
-                              "detect": {"width": WIDTH, "height": HEIGHT, "fps": 5}}},
-    })
+@dataclass(frozen=True)
+class RoostRun:
+    """What a running Roost did over a measured window: CPU (% of one core, all its
+    processes) and, per camera, the mean of its per-second stats samples."""
+
+    cpu_percent: float
+    process_fps: dict[str, float]
+    skipped_fps: dict[str, float]
+    detection_fps: dict[str, float]
+    camera_fps: dict[str, float]
+
+
+def run_cameras(count: int, seconds: float) -> RoostRun:
+    """Run Roost with `count` vtest.avi cameras at 5 fps (each its own ffmpeg) and two
+    single-thread detector processes, and measure it for `seconds` after a warm-up."""
+    camera = {"ffmpeg": {"inputs": [{"path": str(VTEST), "roles": ["detect"], "input_args": "-stream_loop -1 -re"}]},
+              "detect": {"width": WIDTH, "height": HEIGHT, "fps": 5}}
+    detectors = {f"cpu{i}": {"type": "cpu", "num_threads": 1} for i in range(1 if count == 1 else 2)}
+    config = validate_raw({"api": {"enabled": False}, "auth": {"enabled": False}, "detectors": detectors,
+                           "cameras": {f"vtest{i}": camera for i in range(count)}})
     with tempfile.TemporaryDirectory() as media:
         supervisor = Supervisor(config, Path(media), model_cache_dir())
         supervisor.start()
         try:
-            time.sleep(8)  # models loaded, ffmpeg running, background learned
+            time.sleep(8 + 2 * count)  # processes spawned, models loaded, backgrounds learned
+            assert supervisor.pipeline is not None
             me = psutil.Process()
             procs = [me, *me.children(recursive=True)]
             before = {p.pid: sum(p.cpu_times()[:4]) for p in procs}
+            samples = []
             started = time.monotonic()
-            time.sleep(seconds)
+            while time.monotonic() - started < seconds:
+                time.sleep(1.0)
+                samples.append(supervisor.pipeline.camera_stats())
             used = 0.0
             for p in procs:
                 try:
@@ -97,9 +116,13 @@ def cpu_per_camera(seconds: float) -> tuple[float, float, float]:
                 except psutil.NoSuchProcess:
                     continue
             wall = time.monotonic() - started
-            assert supervisor.pipeline is not None
-            stats = supervisor.pipeline.camera_stats()["vtest"]
-            return used / wall * 100, stats.detection_fps, stats.camera_fps
+
+            def mean(field: str) -> dict[str, float]:
+                return {name: statistics.fmean(getattr(sample[name], field) for sample in samples)
+                        for name in config.config.cameras}
+
+            return RoostRun(used / wall * 100, mean("process_fps"), mean("skipped_fps"),
+                            mean("detection_fps"), mean("camera_fps"))
         finally:
             supervisor.stop()
 
@@ -122,10 +145,17 @@ def main() -> None:
     crops = region_crops(frames)
     one, two = inference_ms(1, crops), inference_ms(2, crops)
     print(f"inference per region (YOLOv3-tiny 320 int8): {one:.1f} ms (1 thread), {two:.1f} ms (2 threads)", flush=True)
-    cpu, detections, camera_fps = cpu_per_camera(args.seconds)
+    single = run_cameras(1, args.seconds)
+    cpu, detections = single.cpu_percent, single.detection_fps["vtest0"]
     cameras = int(200 // cpu) if cpu > 0 else 0
     print(f"one camera at 5 fps: {cpu:.1f} % of one core, {detections:.1f} detections/s, "
-          f"{camera_fps:.1f} fps read; cameras at 5 fps on 2 cores: {cameras}", flush=True)
+          f"{single.camera_fps['vtest0']:.1f} fps read; cameras at 5 fps on 2 cores: {cameras}", flush=True)
+    # the projection checked: that many cameras at once must all keep up
+    many = run_cameras(cameras, args.seconds) if cameras > 1 else single
+    slowest = min(many.process_fps.values())
+    skipped = max(many.skipped_fps.values())
+    print(f"{cameras} cameras at once: {many.cpu_percent:.0f} % CPU, slowest camera processed {slowest:.2f} fps, "
+          f"most skipped {skipped:.2f} fps, {sum(many.detection_fps.values()):.1f} detections/s in all", flush=True)
     print(json.dumps({
         "decode_fps": round(fps, 1),
         "inference_ms_per_region_1_thread": round(one, 2),
@@ -136,6 +166,10 @@ def main() -> None:
         "detections_per_s": round(detections, 2),
         "cpu_percent_per_camera": round(cpu, 1),
         "cameras_at_5fps_on_2_cores": cameras,
+        "cameras_run_together": cameras,
+        "slowest_camera_process_fps": round(slowest, 2),
+        "most_skipped_fps": round(skipped, 2),
+        "cpu_percent_all_cameras": round(many.cpu_percent, 1),
     }))
 
 
