@@ -4,10 +4,12 @@ generated video whose crop turns red then blue, published on a real Mosquitto.""
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import queue
 import subprocess
 import time
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +17,11 @@ import numpy as np
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
+with warnings.catch_warnings():  # starlette's note about httpx, not ours
+    warnings.simplefilter("ignore")
+    from fastapi.testclient import TestClient
+
+from roost.api import ApiContext, create_app
 from roost.app import Supervisor
 from roost.classify.messages import ObjectClassification, StateClassification
 from roost.classify.runtime import ObjectClassifier, StateClassifier
@@ -33,15 +40,20 @@ from colour_model import write_colour_model
 RED, BLUE = (0, 0, 255), (255, 0, 0)  # BGR
 
 
+RAW_CONFIG: dict[str, Any] = {
+    "cameras": {"front": {"ffmpeg": {"inputs": [{"path": "x", "roles": ["detect"]}]},
+                          "detect": {"width": 320, "height": 240}}},
+    "objects": {"track": ["cat"]},
+    "classification": {"custom": {
+        "door": {"state_config": {"interval": 1, "cameras": {"front": {"crop": [0, 0, 0.5, 0.5]}}}},
+        "pets": {"object_config": {"objects": ["cat"]}, "save_attempts": 2}}},
+}
+
+
 def config(**camera: Any) -> Any:
-    return validate_raw({
-        "cameras": {"front": {"ffmpeg": {"inputs": [{"path": "x", "roles": ["detect"]}]},
-                              "detect": {"width": 320, "height": 240}, **camera}},
-        "objects": {"track": ["cat"]},
-        "classification": {"custom": {
-            "door": {"state_config": {"interval": 1, "cameras": {"front": {"crop": [0, 0, 0.5, 0.5]}}}},
-            "pets": {"object_config": {"objects": ["cat"]}, "save_attempts": 2}}},
-    }).config
+    raw = copy.deepcopy(RAW_CONFIG)
+    raw["cameras"]["front"].update(camera)
+    return validate_raw(raw).config
 
 
 def painted(colour: tuple[int, int, int]) -> np.ndarray:
@@ -118,6 +130,13 @@ def test_object_classifier_assigns_sub_label_once_consensus(tmp_path: Path) -> N
     with db.read() as session:
         row = session.get(EventRow, cat.id)
     assert row is not None and row.sub_label == "red" and (row.sub_label_score or 0) > 0.99
+    # and as Home Assistant reads it over HTTP: the event and the sub_labels filter
+    context = ApiContext(loaded=validate_raw(RAW_CONFIG), database=db, hub=hub, controls={}, media_dir=tmp_path)
+    with TestClient(create_app(context, authenticated=False)) as client:
+        event = client.get(f"/api/events/{cat.id}").json()
+        assert event["sub_label"] == "red" and event["data"]["sub_label_score"] > 0.99
+        assert [e["id"] for e in client.get("/api/events", params={"sub_labels": "red"}).json()] == [cat.id]
+        assert client.get("/api/events", params={"sub_labels": "blue"}).json() == []
     assert len(list((tmp_path / "clips" / "pets" / "train").glob("1700000000.000000-cat001-*.webp"))) == 2  # cap
     hub.close()
     db.close()
