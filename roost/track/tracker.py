@@ -250,6 +250,8 @@ class ObjectTracker:
         whether or not the object was looked at: a stationary one is only re-checked every
         `interval` frames, but it stood there all along."""
         limits = self.detect.stationary.max_frames
+        if limits.default is None and not limits.objects:
+            return []  # the usual case: no limit, nothing to look at on every frame
         expired = []
         for track in list(self._tracks.values()):
             limit = limits.for_label(track.label)
