@@ -177,10 +177,16 @@ def _watch(process: subprocess.Popen[bytes], last_frame: list[float], timeout: f
 
 
 def _end(process: subprocess.Popen[bytes]) -> None:
+    """Stop a decoding ffmpeg at once. Our end of its stdout is closed first: an ffmpeg
+    blocked writing a frame nobody reads any more would otherwise sit out SIGTERM (it
+    finishes the write first), and stopping Roost waited seconds for it. A decoder has no
+    file to finalise, so nothing is lost by not waiting politely."""
+    if process.stdout is not None:
+        process.stdout.close()
     if process.poll() is None:
         process.terminate()
         try:
-            process.wait(timeout=3)
+            process.wait(timeout=1)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
