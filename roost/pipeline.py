@@ -9,6 +9,7 @@ import multiprocessing as mp
 import os
 import queue
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -64,6 +65,9 @@ class Pipeline:
         self.cameras: dict[str, CameraProcesses] = {}
         self.pool: DetectorPool | None = None
         self._thread = threading.Thread(target=self._consume, name="frame-results", daemon=True)
+        #: Set once the camera processes are gone: results are read until then, so none is
+        #: lost and no camera process blocks at exit on a full results pipe.
+        self._children_gone = threading.Event()
 
     def start(self) -> None:
         names = [n for n, c in self.config.cameras.items() if c.enabled]
@@ -127,10 +131,12 @@ class Pipeline:
             self.pool.restart_crashed()
 
     def _consume(self) -> None:
-        while not self.stop_event.is_set():
+        while True:
             try:
-                result = self.results.get(timeout=0.5)
+                result = self.results.get(timeout=0.1 if self.stop_event.is_set() else 0.5)
             except queue.Empty:
+                if self._children_gone.is_set():
+                    return
                 continue
             try:
                 self.handler.handle(result)
@@ -178,12 +184,15 @@ class Pipeline:
         """Stop every child within a few seconds (terminate, then kill) and free shared memory."""
         self.stop_event.set()
         children = [p for procs in self.cameras.values() for p in (procs.capture, procs.camera) if p is not None]
+        deadline = time.monotonic() + STOP_TIMEOUT_S
         for process in children:
-            process.join(STOP_TIMEOUT_S)
+            process.join(max(0.0, deadline - time.monotonic()))
         for process in children:
             if process.is_alive():
+                logger.warning("%s did not stop within %.0f s; killed", process.name, STOP_TIMEOUT_S)
                 process.kill()
                 process.join(1)
+        self._children_gone.set()
         if self.pool is not None:
             self.pool.stop()
         self._thread.join(2)
