@@ -14,6 +14,7 @@ import threading
 import time
 from pathlib import Path
 from types import FrameType
+from collections.abc import Callable
 from typing import Any
 
 from roost.api.context import ApiContext
@@ -48,6 +49,8 @@ logger = logging.getLogger(__name__)
 
 #: Frigate sections that validate but do nothing in Roost; warned about when switched on.
 UNSUPPORTED_WHEN_ENABLED = ("birdseye", "face_recognition", "lpr", "audio")
+#: A stop step slower than this is logged, so a slow shutdown says what it waited for.
+SLOW_STOP_STEP_S = 1.0
 
 
 def runnable_detectors(loaded: LoadedConfig) -> dict[str, DetectorConfig]:
@@ -173,20 +176,27 @@ class Supervisor:
 
     def stop(self) -> None:
         self.stopping.set()
+        started = time.monotonic()
+        steps: list[tuple[str, Callable[[], None]]] = []
         if self.mqtt is not None:
-            self.mqtt.stop()
+            steps.append(("mqtt", self.mqtt.stop))
         if self.api is not None:
-            self.api.stop()
+            steps.append(("api", self.api.stop))
         if self.pipeline is not None:
-            self.pipeline.stop()
-        for recorder in self.recorders:
-            recorder.stop()
+            steps.append(("pipeline", self.pipeline.stop))
+        steps += [(f"recorder {r.camera_name}", r.stop) for r in self.recorders]
         if self.maintainer is not None:
-            self.maintainer.stop()
-        self.hub.close()
+            steps.append(("recording maintainer", self.maintainer.stop))
+        steps.append(("hub", self.hub.close))
         if self.database is not None:
-            self.database.close()
-        logger.info("Roost stopped")
+            steps.append(("database", self.database.close))
+        for name, step in steps:
+            step_started = time.monotonic()
+            step()
+            took = time.monotonic() - step_started
+            if took > SLOW_STOP_STEP_S:
+                logger.info("stopping %s took %.1f s", name, took)
+        logger.info("Roost stopped (%.1f s)", time.monotonic() - started)
 
 
 def serve(config_path: Path | None, media_dir: Path) -> int:

@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 import yaml
 
 ROOST = [sys.executable, "-m", "roost.cli"]
@@ -70,7 +71,12 @@ def test_serve_without_config_uses_demo_and_stops_cleanly(tmp_path: Path) -> Non
     time.sleep(1.0)
     assert process.poll() is None, output  # stays up
     process.send_signal(signal.SIGINT)
-    rest, _ = process.communicate(timeout=15)
+    try:
+        rest, _ = process.communicate(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        rest, _ = process.communicate()
+        pytest.fail(f"still running 15 s after SIGINT:\n{output}{rest}")
     assert process.returncode == 0, output + rest
     assert "Roost stopped" in rest
     assert (tmp_path / "media" / "roost.db").exists()
