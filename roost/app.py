@@ -49,6 +49,8 @@ logger = logging.getLogger(__name__)
 
 #: Frigate sections that validate but do nothing in Roost; warned about when switched on.
 UNSUPPORTED_WHEN_ENABLED = ("birdseye", "face_recognition", "lpr", "audio")
+#: How often `Supervisor.wait` looks for a stop request (seconds).
+WAIT_POLL_S = 0.2
 #: A stop step slower than this is logged, so a slow shutdown says what it waited for.
 SLOW_STOP_STEP_S = 1.0
 
@@ -74,6 +76,7 @@ class Supervisor:
         self.model_cache = model_cache or model_cache_dir()
         self.started_at = time.time()
         self.stopping = threading.Event()
+        self._stop_requested = False
         self.database: Database | None = None
         self.hub = Hub()
         self.controls = {name: CameraControls.from_config(name, cam) for name, cam in self.config.cameras.items()}
@@ -168,10 +171,20 @@ class Supervisor:
         return build_stats(cameras, detectors, self.started_at,
                            [self.media_dir / "recordings", self.media_dir / "clips"])
 
+    def request_stop(self) -> None:
+        """Ask `wait` to return; safe in a signal handler. It takes no lock: the handler runs
+        in the main thread, possibly inside `Event.wait` on the very lock `Event.set` needs
+        (that deadlocked a Ctrl-C for good), so it only sets a flag `wait` polls."""
+        self._stop_requested = True
+
     def wait(self) -> None:
-        """Block until stopped, watching the pipeline's processes and restarting crashed ones."""
-        while not self.stopping.wait(1.0):
-            if self.pipeline is not None:
+        """Block until stopped (`request_stop`, or `stopping` set by another thread), watching
+        the pipeline's processes and restarting crashed ones about once a second."""
+        next_check = time.monotonic() + 1.0
+        while not (self._stop_requested or self.stopping.is_set()):
+            time.sleep(WAIT_POLL_S)
+            if time.monotonic() >= next_check and self.pipeline is not None:
+                next_check = time.monotonic() + 1.0
                 self.pipeline.restart_crashed()
 
     def stop(self) -> None:
@@ -211,7 +224,7 @@ def serve(config_path: Path | None, media_dir: Path) -> int:
 
     def on_signal(signum: int, _frame: FrameType | None) -> None:
         logger.info("received %s, stopping", signal.Signals(signum).name)
-        supervisor.stopping.set()
+        supervisor.request_stop()
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
