@@ -49,6 +49,12 @@ logger = logging.getLogger(__name__)
 
 #: Frigate sections that validate but do nothing in Roost; warned about when switched on.
 UNSUPPORTED_WHEN_ENABLED = ("birdseye", "face_recognition", "lpr", "audio")
+
+
+class StartupError(Exception):
+    """Roost cannot run as configured (e.g. its HTTP port is taken); `serve` exits 1."""
+
+
 #: How often `Supervisor.wait` looks for a stop request (seconds).
 WAIT_POLL_S = 0.2
 #: A stop step slower than this is logged, so a slow shutdown says what it waited for.
@@ -126,6 +132,10 @@ class Supervisor:
             extra_routers=[training_router(trainer), examples_router(), config_set_router,
                            classification_router(lambda: self._classification_status(trainer))])
         self.api = serve_api(context, self.stopping)
+        if not self.api.wait_started():
+            listeners = [f"{c.host}:{c.port}" for c in (self.config.api, self.config.auth) if c.enabled]
+            raise StartupError(f"the HTTP API could not listen on {' and '.join(listeners)} (see the error above: "
+                               "another Roost or Frigate on the same port? change api.port / auth.port or stop it)")
         if self.config.mqtt.active:
             self.mqtt = MqttPublisher(self.config, self.hub, self.controls, stats=self.stats)
             self.mqtt.start()
@@ -231,6 +241,9 @@ def serve(config_path: Path | None, media_dir: Path) -> int:
     try:
         supervisor.start()
         supervisor.wait()
+    except StartupError as error:
+        logger.error("Roost cannot start: %s", error)
+        return 1
     finally:
         supervisor.stop()
     return 0

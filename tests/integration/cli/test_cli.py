@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -80,3 +81,23 @@ def test_serve_without_config_uses_demo_and_stops_cleanly(tmp_path: Path) -> Non
     assert process.returncode == 0, output + rest
     assert "Roost stopped" in rest
     assert (tmp_path / "media" / "roost.db").exists()
+
+
+def test_serve_refuses_to_run_when_its_api_port_is_taken(tmp_path: Path) -> None:
+    taken = socket.socket()
+    taken.bind(("0.0.0.0", 0))
+    taken.listen()
+    port = taken.getsockname()[1]
+    config = tmp_path / "config.yml"
+    config.write_text(yaml.safe_dump({
+        "mqtt": {"enabled": False}, "auth": {"enabled": False}, "api": {"port": port},
+        "cameras": {"front": {"ffmpeg": {"inputs": [{"path": str(tmp_path / "none.mp4"), "roles": ["detect"]}]},
+                              "detect": {"width": 320, "height": 240}}}}))
+    try:
+        done = run(["serve", "-c", str(config), "--media-dir", str(tmp_path / "media")], tmp_path)
+    finally:
+        taken.close()
+    assert done.returncode == 1, done.stdout + done.stderr
+    output = done.stdout + done.stderr
+    assert f"Roost cannot start: the HTTP API could not listen on 0.0.0.0:{port}" in output
+    assert "Roost started" not in output and "Roost stopped" in output
