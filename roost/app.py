@@ -12,9 +12,9 @@ import logging
 import signal
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
-from collections.abc import Callable
 from typing import Any
 
 from roost.api.context import ApiContext
