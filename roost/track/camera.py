@@ -18,6 +18,7 @@ import numpy.typing as npt
 from roost.config.camera import CameraConfig
 from roost.controls import CameraControls
 from roost.detect.detection import Detection, detections_in_frame
+from roost.detect.duplicates import suppress_duplicates
 from roost.detect.region import Region
 from roost.detect.regions import calculate_regions
 from roost.motion import MotionDetector
@@ -81,6 +82,7 @@ class CameraPipeline:
             detections += detections_in_frame(self.detector.detect(self._region_input(rgb, region)), region,
                                               self.detector.labels, self.wanted)
         self.detections_run += len(regions)
+        detections = suppress_duplicates(detections, (self.height, self.width))  # one per object across regions
         update = self.tracker.update(frame_time, detections, regions)
         best_jpeg = None
         if any(o.best is not None and o.best.frame_time == frame_time for o in update.objects):

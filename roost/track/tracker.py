@@ -12,7 +12,9 @@ object's box for this frame with a constant-velocity model, pair detections with
   frame; after more than `detect.max_disappeared` (`frames_until_gone`) such frames in a
   row it is gone. An object nobody looked for (a stationary one between re-checks) keeps
   its state;
-- an unmatched detection starts a new object.
+- an unmatched detection starts a new object, unless it overlaps an object of its label
+  by IoU > `SAME_OBJECT_IOU` (that object's box this frame: the matched detection's, else
+  the prediction): a second box on one person, not a second person.
 
 Stationary objects are re-checked every `detect.stationary.interval` frames
 (`boxes_to_look_at`); once a check misses one, it is looked for every frame until it is
@@ -34,6 +36,7 @@ from roost.config.motion_detect import DetectConfig
 from roost.config.objects import FilterConfig, ObjectsConfig, ZoneConfig
 from roost.detect.detection import Detection
 from roost.detect.region import Region
+from roost.detect.regions import pairwise_iou
 from roost.track.best_frame import is_better_frame
 from roost.track.filters import filter_detections
 from roost.track.matching import MAX_MATCH_DISTANCE, centres, greedy_assignment, match_costs
@@ -51,6 +54,9 @@ VELOCITY_SMOOTHING = 0.5
 MAX_PREDICTION_SECONDS = 1.0
 #: The match gate widens by this many box sizes per frame an object has been missing.
 GATE_GROWTH_PER_MISSED_FRAME = 0.5
+#: An unmatched detection overlapping a tracked object of its label by more than this is a
+#: duplicate of it (a second box on one person), never a new object.
+SAME_OBJECT_IOU = 0.5
 
 
 @dataclass
@@ -173,7 +179,8 @@ class ObjectTracker:
         if expired:
             gone = {obj.id for obj in expired}
             seen = [(track, detection) for track, detection in seen if track.id not in gone]
-        new = [self._register(d, frame_time) for i, d in enumerate(detections) if i not in matched_detections]
+        unmatched = [d for i, d in enumerate(detections) if i not in matched_detections]
+        new = [self._register(d, frame_time) for d in self._not_tracked(unmatched, predicted, tracks, matched_tracks)]
         seen += new
         self._update_zones([track for track, _ in seen])
         for track, detection in seen:
@@ -214,6 +221,24 @@ class ObjectTracker:
         in_region = np.any(np.all(within, axis=2), axis=1)
         result: npt.NDArray[np.bool_] = np.logical_or(outside, in_region)
         return result
+
+    def _not_tracked(self, detections: Sequence[Detection], predicted: npt.NDArray[np.float64],
+                     tracks: Sequence[_Track], matched: set[int]) -> list[Detection]:
+        """The unmatched `detections` that may start objects: not overlapping a live object of
+        their label (its box this frame) nor an earlier one of them by IoU > `SAME_OBJECT_IOU`."""
+        live = [(t.label, t.box if i in matched else tuple(predicted[i]))
+                for i, t in enumerate(tracks) if t.id in self._tracks]
+        starting: list[Detection] = []
+        for detection in detections:
+            taken = [box for label, box in live if label == detection.label]
+            taken += [d.box for d in starting if d.label == detection.label]
+            if taken and pairwise_iou(np.array([detection.box], np.float64),
+                                      np.array(taken, np.float64)).max() > SAME_OBJECT_IOU:
+                logger.debug("%s at %s overlaps a tracked %s: not a new object", detection.label, detection.box,
+                             detection.label)
+                continue
+            starting.append(detection)
+        return starting
 
     def _register(self, detection: Detection, frame_time: float) -> tuple[_Track, Detection]:
         track = _Track(id=new_object_id(frame_time, self._rng), label=detection.label, start_time=frame_time,

@@ -226,3 +226,26 @@ def test_sub_label_and_attributes() -> None:
     t.set_sub_label("gone-id", "bob", 0.9)
     (obj,) = t.objects
     assert obj.sub_label == ("alice", 0.93) and obj.attributes == (("hat", 0.6),)
+
+
+# (case, first frame's detections, second frame's detections, objects after the second)
+SECOND_BOX_CASES = [
+    ("a second box on a tracked person starts nothing", [(100, 100, 150, 250)],
+     [(100, 100, 150, 250), (104, 106, 152, 246)], 1),
+    ("a person's box overlapping by IoU 0.5 or less is another person", [(100, 100, 150, 250)],
+     [(100, 100, 150, 250), (125, 100, 175, 250)], 2),  # IoU 25/75 = 0.33
+    ("two overlapping new boxes in one frame start one object", [],
+     [(300, 100, 350, 250), (302, 104, 351, 252)], 1),
+    ("a box of another label on a tracked person is a new object", [(100, 100, 150, 250)],
+     [(100, 100, 150, 250), (103, 100, 153, 250, "cat")], 2),
+]
+
+
+@pytest.mark.parametrize(("case", "first", "second", "count"), SECOND_BOX_CASES, ids=[c[0] for c in SECOND_BOX_CASES])
+def test_no_second_object_on_a_tracked_one(case: str, first: list[tuple[int, int, int, int]],
+                                           second: list[tuple[int, ...]], count: int) -> None:
+    t = tracker()
+    t.update(0.0, [detection(b) for b in first])
+    update = t.update(STEP, [detection(b[:4], *b[4:]) for b in second])  # type: ignore[arg-type]
+    assert len(update.objects) == count
+
