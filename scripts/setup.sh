@@ -11,7 +11,9 @@ command -v "$PYTHON" >/dev/null 2>&1 || PYTHON=python3
 
 # 1. Debian packages: the MQTT broker, PostgreSQL and Chromium for the tests, ffmpeg/ffprobe,
 #    and opencv-doc for the demo camera's footage (vtest.avi).
-APT_PACKAGES=(mosquitto postgresql chromium opencv-doc ffmpeg)
+# darknet: its sample photographs (/usr/share/darknet/data/*.jpg) are in the detection
+# ground truth (bench/detect_quality.py) and the box-extent test.
+APT_PACKAGES=(mosquitto postgresql chromium opencv-doc ffmpeg darknet)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

@@ -26,7 +26,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-GROUND_TRUTH = Path(__file__).resolve().parent / "data" / "detect_ground_truth.json"
+GROUND_TRUTH = Path(__file__).resolve().parent / "detect_ground_truth.json"
 RGB = npt.NDArray[np.uint8]
 
 
