@@ -39,6 +39,13 @@ FRAME_QUEUE_SIZE = 3  # frames waiting for the camera process; more are dropped 
 STOP_TIMEOUT_S = 3.0
 
 
+@dataclass(frozen=True)
+class CameraGone:
+    """On the results queue after the last result of a camera process that died."""
+
+    camera: str
+
+
 @dataclass
 class CameraProcesses:
     name: str
@@ -61,7 +68,7 @@ class Pipeline:
         self.model_cache = model_cache
         self.ctx = mp.get_context("spawn")
         self.stop_event = self.ctx.Event()
-        self.results: mp.Queue[FrameResult] = self.ctx.Queue(maxsize=100)
+        self.results: mp.Queue[FrameResult | CameraGone] = self.ctx.Queue(maxsize=100)
         self.cameras: dict[str, CameraProcesses] = {}
         self.pool: DetectorPool | None = None
         self._thread = threading.Thread(target=self._consume, name="frame-results", daemon=True)
@@ -125,10 +132,22 @@ class Pipeline:
                 logger.error("capture process of %s exited (code %s); restarting", procs.name, procs.capture.exitcode)
                 self._spawn_capture(procs)
             if procs.camera is not None and not procs.camera.is_alive():
-                logger.error("camera process of %s exited (code %s); restarting", procs.name, procs.camera.exitcode)
+                logger.error("camera process of %s exited (code %s); ending its tracked objects and restarting",
+                             procs.name, procs.camera.exitcode)
+                self._camera_died(procs.name)
                 self._spawn_camera(procs)
         if self.pool is not None:
             self.pool.restart_crashed()
+
+    def _camera_died(self, camera: str) -> None:
+        """Its tracker is gone with it (the new process starts a new one, with new object
+        ids): its events and review item end where they were last seen. Queued behind the
+        results the dead process sent, so the frame-results thread ends them after those."""
+        try:
+            self.results.put(CameraGone(camera), timeout=5.0)
+        except queue.Full:
+            logger.error("frame results of %s are not being handled; its events stay open until the next start",
+                         camera)
 
     def _consume(self) -> None:
         while True:
@@ -139,7 +158,10 @@ class Pipeline:
                     return
                 continue
             try:
-                self.handler.handle(result)
+                if isinstance(result, CameraGone):
+                    self.handler.end_camera(result.camera)
+                else:
+                    self.handler.handle(result)
             except Exception:  # bookkeeping of one frame failed; the next frames still count
                 logger.exception("handling a frame result of %s failed", result.camera)
 

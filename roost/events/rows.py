@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from roost.events.event import Event
+from roost.events.event import Event, EventSnapshot
+from roost.store.models import EventRow
 
 
 def event_row_values(event: Event) -> dict[str, Any]:
@@ -28,6 +29,8 @@ def event_row_values(event: Event) -> dict[str, Any]:
         "ratio": event.ratio,
         "sub_label": event.sub_label[0] if event.sub_label else None,
         "sub_label_score": event.sub_label[1] if event.sub_label else None,
+        "snapshot": event.snapshot.to_json() if event.snapshot is not None else None,
+        "last_seen": event.frame_time,
         "data": {
             "type": "object",
             "top_score": event.top_score,
@@ -35,5 +38,29 @@ def event_row_values(event: Event) -> dict[str, Any]:
             "box": list(event.box),
             "region": list(event.region),
             "attributes": [{"label": k, "score": v} for k, v in event.attributes.items()],
+            "active": event.active,
+            "stationary": event.stationary,
         },
     }
+
+
+def _corners(value: Any) -> tuple[int, int, int, int] | None:
+    if isinstance(value, (list, tuple)) and len(value) == 4:
+        return (int(value[0]), int(value[1]), int(value[2]), int(value[3]))
+    return None
+
+
+def stored_snapshot(row: EventRow) -> EventSnapshot | None:
+    """Where the object is in the event's stored snapshot: the row's `snapshot` (written
+    with the picture), else, for rows from before it existed, the event's own box and
+    region (which may be from another frame). None when neither is stored."""
+    shot = row.snapshot if isinstance(row.snapshot, dict) else {}
+    box = _corners(shot.get("box")) or _corners(row.box)
+    region = _corners(shot.get("region")) or _corners(row.region)
+    if box is None or region is None:
+        return None
+    score = shot.get("score", row.top_score)
+    return EventSnapshot(frame_time=float(shot.get("frame_time", row.start_time)), box=box,
+                         area=int(shot.get("area", row.area or 0)), region=region,
+                         score=float(score) if score is not None else 0.0,
+                         attributes=tuple(shot.get("attributes") or ()))
