@@ -131,7 +131,8 @@ class Supervisor:
         trainer.subscribe(lambda progress: self.hub.publish(TrainingState(progress)))
         self.context = context = ApiContext(
             self.loaded, database, self.hub, self.controls, self.media_dir, stats=self.stats,
-            latest_frame=self.pipeline.latest_frame, model_cache=self.model_cache,
+            latest_frame=self.pipeline.latest_frame, recent_frames=self.pipeline.recent.between,
+            model_cache=self.model_cache,
             on_config_change=self._config_changed,
             extra_routers=[training_router(trainer), examples_router(), config_set_router,
                            classification_router(lambda: self._classification_status(trainer))])

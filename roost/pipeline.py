@@ -16,6 +16,7 @@ from typing import Any
 
 import cv2
 import numpy as np
+import numpy.typing as npt
 
 from roost.api.context import LatestFrame, OverlayObject
 from roost.capture.capture_process import CaptureSpec, CaptureStats, run_capture
@@ -28,6 +29,7 @@ from roost.controls import CameraControls
 from roost.detect.detector_pool import DetectorPool
 from roost.detect.onnx_detector import ModelMissingError, default_model_path
 from roost.events.frame_results import FrameResultHandler
+from roost.events.recent_frames import RecentFrames, RecentFrameSampler
 from roost.stats import CameraStats, DetectorStats
 from roost.track.camera_process import CameraValues, RingSpec, run_camera
 from roost.track.frame_result import FrameResult
@@ -72,6 +74,9 @@ class Pipeline:
         self.cameras: dict[str, CameraProcesses] = {}
         self.pool: DetectorPool | None = None
         self._thread = threading.Thread(target=self._consume, name="frame-results", daemon=True)
+        #: The last seconds of every camera, small, for previews of events that just started.
+        self.recent = RecentFrames()
+        self._sampler: RecentFrameSampler | None = None
         #: Set once the camera processes are gone: results are read until then, so none is
         #: lost and no camera process blocks at exit on a full results pipe.
         self._children_gone = threading.Event()
@@ -91,6 +96,8 @@ class Pipeline:
         for name in names:
             self._start_camera(name)
         self._thread.start()
+        self._sampler = RecentFrameSampler(names, self._latest_yuv, self.recent, time.time)
+        self._sampler.start()
 
     def _start_camera(self, name: str) -> None:
         camera = self.config.cameras[name]
@@ -165,12 +172,16 @@ class Pipeline:
             except Exception:  # bookkeeping of one frame failed; the next frames still count
                 logger.exception("handling a frame result of %s failed", result.camera)
 
-    def latest_frame(self, camera: str) -> LatestFrame | None:
+    def _latest_yuv(self, camera: str) -> npt.NDArray[np.uint8] | None:
+        """A copy of the camera's newest decoded frame (yuv420p), None before the first."""
         procs = self.cameras.get(camera)
-        if procs is None:
+        if procs is None or self.stop_event.is_set():
             return None
         slot = procs.ring.latest_slot()
-        yuv = procs.ring.read(slot) if slot is not None else None
+        return procs.ring.read(slot) if slot is not None else None
+
+    def latest_frame(self, camera: str) -> LatestFrame | None:
+        yuv = self._latest_yuv(camera)
         if yuv is None:
             return None
         image = np.asarray(cv2.cvtColor(yuv, cv2.COLOR_YUV2BGR_I420), np.uint8)
@@ -205,6 +216,8 @@ class Pipeline:
     def stop(self) -> None:
         """Stop every child within a few seconds (terminate, then kill) and free shared memory."""
         self.stop_event.set()
+        if self._sampler is not None:
+            self._sampler.stop()
         children = [p for procs in self.cameras.values() for p in (procs.capture, procs.camera) if p is not None]
         deadline = time.monotonic() + STOP_TIMEOUT_S
         for process in children:

@@ -81,6 +81,8 @@ class ApiContext:
     - `media_dir`: root of `recordings/`, `clips/`, `exports/`; no file outside it is served;
     - `stats()`: the stats JSON of `/api/stats`;
     - `latest_frame(camera)`: the newest processed frame, or None when there is none yet;
+    - `recent_frames(camera, start, end)`: the camera's last seconds as small (epoch s,
+      JPEG) frames, for previews of events that started moments ago;
     - `manual_events`: None uses `StoredManualEvents` (DB rows + hub messages);
     - `extra_routers`: more routers (classification, web UI), included under `/api` and at
       the root before the catch-all camera paths.
@@ -93,6 +95,7 @@ class ApiContext:
     media_dir: Path
     stats: Callable[[], dict[str, Any]] = _no_stats
     latest_frame: Callable[[str], LatestFrame | None] = _no_frame
+    recent_frames: Callable[[str, float, float], list[tuple[float, bytes]]] = lambda _c, _s, _e: []
     manual_events: ManualEvents | None = None
     extra_routers: list[APIRouter] = field(default_factory=list)
     model_cache: Path = field(default_factory=model_cache_dir)  # classifiers' model files

@@ -1,15 +1,19 @@
 """An event's media: `snapshot.jpg` (re-rendered from the clean copy when the request asks
-for boxes, crop, height or timestamp), `thumbnail.jpg`, `clip.mp4` (cut from recordings on
-first request when needed; range requests for browsers), `preview.gif` (rendered from the
+for boxes, crop, height or timestamp, drawn with the snapshot frame's own box),
+`thumbnail.jpg`, `clip.mp4` (cut from the recordings on request with stream copy and
+cached briefly, never stored per event; range requests for browsers), `preview.gif` (rendered from the
 recordings on request) and Frigate 0.8's `/clips/<camera>-<id>.<ext>` files."""
 
 from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import logging
 import re
+import threading
 import time
+from pathlib import Path
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, Response
@@ -19,9 +23,10 @@ from roost.api.context import ApiContext
 from roost.api.files import CACHE_PRIVATE, NO_STORE, file_response, jpeg_response, read_image, resized_jpeg
 from roost.api.live_cache import LiveCache
 from roost.api.params import Ctx, load_event, not_found
+from roost.events.clip_cache import CLIP_CACHE_DIR, ClipCache
 from roost.events.clips import clip_for_event, clip_path, recording_sources
 from roost.events.rows import stored_snapshot
-from roost.events.previews import preview_span, render_preview_gif
+from roost.events.previews import preview_span, render_frames_gif, render_preview_gif
 from roost.events.snapshots import (
     SnapshotOptions, android_jpeg, encode_png, snapshot_files, snapshot_jpeg, thumbnail_jpeg,
 )
@@ -108,17 +113,33 @@ def event_thumbnail(event_id: str, context: Ctx,
     return jpeg_response(data, cache=row.end_time is not None)
 
 
+def clip_cache(context: ApiContext) -> ClipCache:
+    """The cache of clips cut on request, one per media folder."""
+    with _CACHES_LOCK:
+        return _CACHES.setdefault(context.media_dir, ClipCache(context.media_dir))
+
+
+_CACHES: dict[Path, ClipCache] = {}
+_CACHES_LOCK = threading.Lock()
+
+
 def _clip_file(context: ApiContext, row: EventRow) -> FileResponse | None:
+    """The event's clip: a stored file of an older version, else cut from the recordings
+    now (stream copy) and cached briefly."""
     try:
-        path = clip_path(context.clips_dir, row.camera, row.id)
+        stored = clip_path(context.clips_dir, row.camera, row.id)
     except ValueError:
         return None
+    if stored.is_file():
+        return file_response(stored, [context.clips_dir], "video/mp4", f"clip of event {row.id}")
     camera = context.loaded.config.cameras.get(row.camera)
-    if not path.is_file() and row.end_time is not None and camera is not None:
-        clip_for_event(context.database, row.id, camera, context.media_dir)
-    if not path.is_file():
+    if row.end_time is None or camera is None:
         return None
-    return file_response(path, [context.clips_dir], "video/mp4", f"clip of event {row.id}")
+    path = clip_cache(context).get(row.camera, row.id, functools.partial(
+        clip_for_event, context.database, row.id, camera, context.media_dir))
+    if path is None:
+        return None
+    return file_response(path, [context.media_dir / CLIP_CACHE_DIR], "video/mp4", f"clip of event {row.id}")
 
 
 @router.get("/events/{event_id}/clip.mp4", summary="Clip of an event (supports Range)", response_class=Response)
@@ -137,11 +158,18 @@ def event_clip(event_id: str, context: Ctx, download: bool = False) -> Response:
 def event_preview(event_id: str, context: Ctx) -> Response:
     row = load_event(context, event_id)
     camera = context.loaded.config.cameras.get(row.camera)
+    ffmpeg = ffmpeg_binary(camera.ffmpeg.path) if camera else None
     start, end = preview_span(row.start_time, row.end_time, time.time())
     sources = recording_sources(context.database, row.camera, start, end, context.media_dir)
-    data = render_preview_gif(sources, start, end, ffmpeg_binary(camera.ffmpeg.path) if camera else None)
+    data = None
+    if sources and sources[0].start_time <= start + 1 and sources[-1].end_time >= end - 1:
+        data = render_preview_gif(sources, start, end, ffmpeg)
+    if data is None:  # the recordings do not cover it yet (just started): the camera's last seconds
+        data = render_frames_gif(context.recent_frames(row.camera, start, end), ffmpeg)
+    if data is None and sources:
+        data = render_preview_gif(sources, start, end, ffmpeg)
     if data is None:
-        raise not_found(f"event {event_id} has no preview (no recordings cover its start)")
+        raise not_found(f"event {event_id} has no preview (neither recordings nor recent frames cover its start)")
     return Response(content=data, media_type="image/gif",
                     headers=CACHE_PRIVATE if row.end_time is not None else NO_STORE)
 
