@@ -169,7 +169,7 @@ def event_preview(event_id: str, context: Ctx) -> Response:
     if data is None and sources:
         data = render_preview_gif(sources, start, end, ffmpeg)
     if data is None:
-        raise not_found(f"event {event_id} has no preview (neither recordings nor recent frames cover its start)")
+        raise not_found(f"event {event_id} has no preview (no recordings or recent frames cover its start)")
     return Response(content=data, media_type="image/gif",
                     headers=CACHE_PRIVATE if row.end_time is not None else NO_STORE)
 
