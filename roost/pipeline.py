@@ -142,9 +142,24 @@ class Pipeline:
                 logger.error("camera process of %s exited (code %s); ending its tracked objects and restarting",
                              procs.name, procs.camera.exitcode)
                 self._camera_died(procs.name)
+                self._replace_frame_queue(procs)
                 self._spawn_camera(procs)
         if self.pool is not None:
             self.pool.restart_crashed()
+
+    def _replace_frame_queue(self, procs: CameraProcesses) -> None:
+        """A process killed inside `Queue.get` leaves the queue's read lock taken for good,
+        so its successor would wait forever: give the camera a new frame queue, and its
+        capture process (which feeds the old one) a restart onto it."""
+        procs.frames = self.ctx.Queue(maxsize=FRAME_QUEUE_SIZE)
+        capture = procs.capture
+        if capture is not None and capture.is_alive():
+            capture.terminate()
+            capture.join(STOP_TIMEOUT_S)
+            if capture.is_alive():
+                capture.kill()
+                capture.join(1)
+        self._spawn_capture(procs)
 
     def _camera_died(self, camera: str) -> None:
         """Its tracker is gone with it (the new process starts a new one, with new object
