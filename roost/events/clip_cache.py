@@ -52,7 +52,8 @@ class ClipCache:
             lock = self._locks.setdefault(target.name, threading.Lock())
         with lock:
             if self._fresh(target):
-                os.utime(target)  # used now: the TTL restarts
+                now = self.clock()
+                os.utime(target, (now, now))  # used now: the TTL restarts
                 return target
             self.directory.mkdir(parents=True, exist_ok=True)
             made = cut(target)
