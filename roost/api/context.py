@@ -15,13 +15,12 @@ import numpy as np
 import numpy.typing as npt
 from fastapi import APIRouter
 
+from roost.box import Box as Box  # re-exported: overlays import it from here
 from roost.config.loading import LoadedConfig
 from roost.controls import CameraControls
 from roost.hub import Hub
 from roost.paths import model_cache_dir
 from roost.store import Database
-
-Box = tuple[int, int, int, int]
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+from roost.box import Box
+
 
 @dataclass(frozen=True)
 class EventSnapshot:
@@ -15,9 +17,9 @@ class EventSnapshot:
     `snapshot` object)."""
 
     frame_time: float
-    box: tuple[int, int, int, int]
+    box: Box
     area: int
-    region: tuple[int, int, int, int]
+    region: Box
     score: float
     attributes: tuple[dict[str, Any], ...] = ()
 
@@ -41,10 +43,10 @@ class Event:
     score: float
     top_score: float
     false_positive: bool
-    box: tuple[int, int, int, int]
+    box: Box
     area: int
     ratio: float
-    region: tuple[int, int, int, int]
+    region: Box
     stationary: bool = False
     motionless_count: int = 0
     position_changes: int = 0

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
+from roost.box import as_box
 from roost.events.event import Event, EventSnapshot
 from roost.track.tracked_object import TrackedObject
 
@@ -15,13 +14,8 @@ def snapshot_of(obj: TrackedObject) -> EventSnapshot | None:
     if best is None:
         return None
     return EventSnapshot(frame_time=best.frame_time, box=best.box, area=best.area,
-                         region=_corners(best.region),
+                         region=as_box(best.region),
                          score=best.score, attributes=_attributes(obj))
-
-
-def _corners(region: Sequence[int]) -> tuple[int, int, int, int]:
-    """A `Region` (or any 4-sequence) as a plain `(x1, y1, x2, y2)` tuple."""
-    return (int(region[0]), int(region[1]), int(region[2]), int(region[3]))
 
 
 def _attributes(obj: TrackedObject) -> tuple[dict[str, object], ...]:
@@ -48,7 +42,7 @@ def event_from_tracked(obj: TrackedObject, gone: bool = False, has_snapshot: boo
         box=obj.box,
         area=obj.area,
         ratio=obj.ratio,
-        region=_corners(obj.region),
+        region=as_box(obj.region),
         stationary=obj.stationary,
         motionless_count=obj.motionless_count,
         position_changes=obj.position_changes,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from roost.box import Box, as_box
 from roost.events.event import Event, EventSnapshot
 from roost.store.models import EventRow
 
@@ -44,10 +45,8 @@ def event_row_values(event: Event) -> dict[str, Any]:
     }
 
 
-def _corners(value: Any) -> tuple[int, int, int, int] | None:
-    if isinstance(value, (list, tuple)) and len(value) == 4:
-        return (int(value[0]), int(value[1]), int(value[2]), int(value[3]))
-    return None
+def _corners(value: Any) -> Box | None:
+    return as_box(value) if isinstance(value, (list, tuple)) and len(value) == 4 else None
 
 
 def stored_snapshot(row: EventRow) -> EventSnapshot | None:

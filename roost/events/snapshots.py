@@ -21,11 +21,11 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from roost.box import Box
 from roost.config.media import SnapshotsConfig
 from roost.events.clips import media_file
 
 Image = npt.NDArray[np.uint8]
-Box = tuple[int, int, int, int]
 
 #: Height of the UI thumbnail (Frigate's: fits Home Assistant's media browser).
 THUMBNAIL_HEIGHT = 175
