@@ -118,6 +118,8 @@ class RecordingMaintainer:
         self._stopping.set()
         self._thread.join(timeout)
         self.process_cache(self.clock(), include_newest=True)
+        # events ended by the stop itself: decide has_clip with the recordings there are now
+        self.mark_ready_clips(float("inf"))
 
     def _run(self) -> None:
         while not self._stopping.wait(self.interval_s):

@@ -122,3 +122,16 @@ def test_has_clip_only_for_the_labels_zones_and_cameras_that_keep_them(
     assert maintainer.mark_ready_clips(START0 + 100) == ["wanted"]
     assert maintainer.mark_ready_clips(START0 + 100) == []  # the others were dropped, not left pending
     assert [r.id for r in rows if event_row(database, r.id).has_clip] == ["wanted"]
+
+
+def test_events_ended_by_a_stop_get_has_clip_from_the_final_pass(tmp_path: Path, h264_source: Path,
+                                                                  database: Database) -> None:
+    camera = camera_config(h264_source, {"record": {"enabled": True, "events": {"pre_capture": 1, "post_capture": 1}}})
+    maintainer = RecordingMaintainer(database, {"front": camera}, tmp_path, clock=lambda: START0 + 8.0,
+                                     interval_s=3600)
+    index_split_source(database, tmp_path, h264_source, "front", START0)
+    add_event(database, "stopped", START0 + 3, START0 + 6)  # ended by the stop, just now
+    maintainer.start()
+    maintainer.request_clip("stopped")
+    maintainer.stop()
+    assert event_row(database, "stopped").has_clip
