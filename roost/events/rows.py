@@ -52,12 +52,13 @@ def _corners(value: Any) -> Box | None:
 def stored_snapshot(row: EventRow) -> EventSnapshot | None:
     """Where the object is in the event's stored snapshot: the row's `snapshot` (written
     with the picture), else, for rows from before it existed, the event's own box and
-    region (which may be from another frame). None when neither is stored."""
+    region (which may be from another frame; the box stands in for a missing region).
+    None when no box is stored."""
     shot = row.snapshot if isinstance(row.snapshot, dict) else {}
     box = _corners(shot.get("box")) or _corners(row.box)
-    region = _corners(shot.get("region")) or _corners(row.region)
-    if box is None or region is None:
+    if box is None:
         return None
+    region = _corners(shot.get("region")) or _corners(row.region) or box
     score = shot.get("score", row.top_score)
     return EventSnapshot(frame_time=float(shot.get("frame_time", row.start_time)), box=box,
                          area=int(shot.get("area", row.area or 0)), region=region,
