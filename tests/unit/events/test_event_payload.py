@@ -28,3 +28,18 @@ def test_snapshot_object_is_the_snapshot_frames_and_box_is_the_current_one() -> 
                                    "attributes": [{"label": "helmet: yes", "score": 0.8}]}
     assert payload["box"] == [200, 30, 250, 150] and payload["region"] == [100, 0, 420, 320]
     assert dataclasses.replace(BASE, snapshot=None).to_mqtt()["snapshot"] is None  # none rendered yet
+
+
+def test_database_row_is_derived_from_the_same_event_json() -> None:
+    from roost.events.rows import event_row_values
+    event = dataclasses.replace(BASE, entered_zones=("yard", "porch"), sub_label=("bob", 0.7),
+                                attributes={"helmet: yes": 0.8}, stationary=True)
+    row, payload = event_row_values(event), event.to_mqtt()
+    for key in ("id", "camera", "label", "start_time", "end_time", "score", "top_score", "false_positive",
+                "box", "area", "ratio", "region", "has_clip", "has_snapshot", "snapshot"):
+        assert row[key] == payload[key], key
+    assert row["zones"] == ["yard", "porch"] and (row["sub_label"], row["sub_label_score"]) == ("bob", 0.7)
+    assert row["last_seen"] == event.frame_time
+    assert row["data"] == {"type": "object", "top_score": 0.9, "score": 0.8, "box": [200, 30, 250, 150],
+                           "region": [100, 0, 420, 320], "active": False, "stationary": True,
+                           "attributes": [{"label": "helmet: yes", "score": 0.8}]}
