@@ -13,11 +13,22 @@ object:
   capture) from indexed 10 s segments: database lookups, concat + stream copy, has_clip.
 - `clip_cut_ratio_vs_ffmpeg`: that time over a plain `ffmpeg -ss -t -i source -c copy`
   of the same 30 s from the continuous source file. Medians of `CUT_REPEATS` runs.
+- `clip_bytes_per_event`: bytes of event clip files the running demo keeps in `clips/`
+  per event that ended, measured as the growth over `DEMO_MEASURE_S` after a warm-up.
+- `media_bytes_per_hour_demo`: `{"recordings", "other", "clips", "snapshots", "clean_copies"}`,
+  the growth of each over the same span scaled to one hour: recordings vs everything else
+  Roost writes into the media folder (clips, snapshots, clean copies, the database).
+
+The demo part runs the real `Supervisor` (capture, motion, detection, tracker, events,
+recorder, maintainer) on Debian's vtest.avi transcoded to H.264, 5 fps detect, recording
+on, snapshots with clean copies on (the demo's defaults plus `record`). `DEMO_MEASURE_S`
+and `DEMO_WARMUP_S` can be set in the environment.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import resource
 import statistics
 import subprocess
@@ -44,6 +55,10 @@ RECORD_S = 30.0
 SEGMENT_S = 10
 CUT_REPEATS = 5
 START0 = 1_700_000_000.0
+VTEST_AVI = Path("/usr/share/doc/opencv-doc/examples/data/vtest.avi")
+DEMO_WARMUP_S = float(os.environ.get("DEMO_WARMUP_S", "45"))
+DEMO_MEASURE_S = float(os.environ.get("DEMO_MEASURE_S", "180"))
+HOUR_S = 3600.0
 
 
 def cpu_seconds(who: int) -> float:
@@ -143,7 +158,7 @@ def clip_times(source: Path, work: Path) -> tuple[float, float]:
     roost, plain = [], []
     for _ in range(CUT_REPEATS):
         started = time.perf_counter()
-        clip = clip_for_event(database, "bench-event", config, media)
+        clip = clip_for_event(database, "bench-event", config, media, media / "cut" / "bench-event.mp4")
         roost.append(time.perf_counter() - started)
         assert clip is not None
         started = time.perf_counter()
@@ -152,6 +167,85 @@ def clip_times(source: Path, work: Path) -> tuple[float, float]:
         plain.append(time.perf_counter() - started)
     database.close()
     return statistics.median(roost), statistics.median(plain)
+
+
+def demo_source(cache: Path) -> Path:
+    """vtest.avi (MS-MPEG4, cannot be stream-copied into MP4) as H.264, made once."""
+    target = cache / "vtest-h264.mp4"
+    if not target.exists():
+        print("transcoding vtest.avi to H.264 ...", flush=True)
+        subprocess.run([ffmpeg_binary(), "-hide_banner", "-loglevel", "error", "-y", "-i", str(VTEST_AVI),
+                        "-c:v", "libx264", "-preset", "veryfast", "-g", "20", "-pix_fmt", "yuv420p",
+                        str(target)], check=True)
+    return target
+
+
+def media_sizes(media: Path) -> dict[str, int]:
+    """Bytes on disk by kind: recordings, clips (.mp4 under clips/), snapshots (.jpg),
+    clean copies (-clean.*), everything else (database, previews, ...)."""
+    sizes = {"recordings": 0, "clips": 0, "snapshots": 0, "clean_copies": 0, "rest": 0}
+    for path in media.rglob("*"):
+        if not path.is_file() or "cache" in path.relative_to(media).parts[:1]:
+            continue
+        size = path.stat().st_size
+        top = path.relative_to(media).parts[0]
+        if top == "recordings":
+            sizes["recordings"] += size
+        elif top == "clips" and path.suffix == ".mp4" and len(path.relative_to(media).parts) == 2:
+            sizes["clips"] += size
+        elif top == "clips" and "-clean." in path.name:
+            sizes["clean_copies"] += size
+        elif top == "clips" and path.suffix == ".jpg":
+            sizes["snapshots"] += size
+        else:
+            sizes["rest"] += size
+    return sizes
+
+
+def ended_events(media: Path) -> int:
+    import sqlite3
+    with sqlite3.connect(media / "roost.db", timeout=30) as connection:
+        return int(connection.execute("select count(*) from event where end_time is not null").fetchone()[0])
+
+
+def demo_media(cache: Path, work: Path) -> tuple[dict[str, float], float, int]:
+    """(bytes per hour by kind, clip bytes per ended event, events ended) of the running demo."""
+    from roost.app import Supervisor
+    from roost.config import validate_raw as validate
+    from roost.paths import model_cache_dir
+
+    source = demo_source(cache)
+    media = work / "demo-media"
+    loaded = validate({
+        "mqtt": {"enabled": False}, "api": {"enabled": False}, "auth": {"enabled": False},
+        "detectors": {"cpu": {"type": "cpu", "num_threads": 1}},
+        "objects": {"track": ["person", "car", "dog", "cat"]}, "snapshots": {"enabled": True},
+        "record": {"enabled": True, "retain": {"days": 1}, "events": {"pre_capture": 5, "post_capture": 5}},
+        "cameras": {"demo": {
+            "ffmpeg": {"inputs": [{"path": str(source), "input_args": "-stream_loop -1 -re",
+                                   "roles": ["detect", "record"]}]},
+            "detect": {"width": 768, "height": 576, "fps": 5}}}})
+    supervisor = Supervisor(loaded, media, model_cache_dir())
+    supervisor.start()
+    try:
+        print(f"  demo warming up for {DEMO_WARMUP_S:.0f} s ...", flush=True)
+        time.sleep(DEMO_WARMUP_S)
+        before, events_before, started = media_sizes(media), ended_events(media), time.monotonic()
+        print(f"  measuring for {DEMO_MEASURE_S:.0f} s ...", flush=True)
+        time.sleep(DEMO_MEASURE_S)
+        after, events_after, took = media_sizes(media), ended_events(media), time.monotonic() - started
+    finally:
+        supervisor.stop()
+    grown = {kind: after[kind] - before[kind] for kind in after}
+    ended = events_after - events_before
+    per_hour = {kind: value * HOUR_S / took for kind, value in grown.items()}
+    per_hour["other"] = sum(v for k, v in per_hour.items() if k not in ("recordings", "rest")) + per_hour.pop("rest")
+    for kind, value in grown.items():
+        print(f"  {kind}: +{value / 1e6:.2f} MB in {took:.0f} s = {per_hour.get(kind, value * HOUR_S / took) / 1e6:.1f} MB/h",
+              flush=True)
+    print(f"  {ended} event(s) ended; recordings {per_hour['recordings'] / 1e6:.1f} MB/h vs everything else "
+          f"{per_hour['other'] / 1e6:.1f} MB/h", flush=True)
+    return per_hour, grown["clips"] / max(1, ended), ended
 
 
 def main() -> None:
@@ -174,8 +268,13 @@ def main() -> None:
         cut, plain_cut = clip_times(source, work)
         print(f"  Roost clip_for_event: {cut:.3f} s; plain ffmpeg -ss/-t copy: {plain_cut:.3f} s; "
               f"ratio {cut / plain_cut:.2f}", flush=True)
+        print("the demo on vtest.avi with recording and snapshots ...", flush=True)
+        per_hour, clip_bytes, ended = demo_media(cache, work)
+        print(f"  clip bytes kept per ended event: {clip_bytes / 1e6:.2f} MB ({ended} events)", flush=True)
     print(json.dumps({"cpu_ratio_vs_ffmpeg_copy": round(ratio, 3), "clip_cut_s_30s": round(cut, 3),
-                      "clip_cut_ratio_vs_ffmpeg": round(cut / plain_cut, 3)}))
+                      "clip_cut_ratio_vs_ffmpeg": round(cut / plain_cut, 3),
+                      "clip_bytes_per_event": round(clip_bytes),
+                      "media_bytes_per_hour_demo": {k: round(v) for k, v in per_hour.items()}}))
 
 
 if __name__ == "__main__":

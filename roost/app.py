@@ -1,9 +1,10 @@
 """The supervisor: loads the config, prepares storage, starts the processes and services,
 restarts what crashes and stops everything on SIGTERM / Ctrl-C.
 
-Start order: database → hub and controls → event bookkeeping → recording → detection
-pipeline → HTTP API and MQTT. Stop order is the reverse, so nothing publishes into a
-service that is already gone and the last segments are indexed before the database closes.
+Start order: database (ending rows a previous run left open) → hub and controls → event
+bookkeeping → recording → detection pipeline → HTTP API and MQTT. Stop order: API, pipeline,
+then every open event and review item is ended (published while MQTT is still up), MQTT,
+recording, database, so the last segments are indexed before the database closes.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from roost.config.services import RUNNABLE_DETECTOR_TYPES, DetectorConfig
 from roost.config.source import resolve_config
 from roost.controls import CameraControls
 from roost.events.frame_results import FrameResultHandler
+from roost.events.open_rows import end_open_rows
 from roost.events.processor import EventProcessor
 from roost.events.review import ReviewRules, ReviewSegments
 from roost.hub import Hub
@@ -89,6 +91,7 @@ class Supervisor:
         self.recorders: list[Recorder] = []
         self.maintainer: RecordingMaintainer | None = None
         self.pipeline: Pipeline | None = None
+        self.handler: FrameResultHandler | None = None
         self.api: ApiServers | None = None
         self.mqtt: MqttPublisher | None = None
         self.context: ApiContext | None = None
@@ -101,14 +104,15 @@ class Supervisor:
         db_config = self.config.database
         self.database = database = Database(database_url(db_config.path, db_config.url, self.media_dir))
         database.migrate()
+        end_open_rows(database, list(self.config.cameras))
         reconcile_event_media(database, self.media_dir)
 
         self.maintainer = RecordingMaintainer(database, self.config.cameras, self.media_dir)
         processor = EventProcessor(self.config, database, self.hub, on_end=lambda e: self._on_event_end(e.id))
         review = ReviewSegments(database, self.hub, {
             name: ReviewRules.from_config(cam.review) for name, cam in self.config.cameras.items()})
-        handler = FrameResultHandler(self.config, database, self.hub, processor, review, self.controls,
-                                     self.media_dir / "clips", activity=self.maintainer.note_activity)
+        self.handler = handler = FrameResultHandler(self.config, database, self.hub, processor, review, self.controls,
+                                                    self.media_dir / "clips", activity=self.maintainer.note_activity)
         self.maintainer.start()
         for name, camera in self.config.cameras.items():
             if camera.enabled and recorder_stream(camera) is not None:
@@ -127,7 +131,8 @@ class Supervisor:
         trainer.subscribe(lambda progress: self.hub.publish(TrainingState(progress)))
         self.context = context = ApiContext(
             self.loaded, database, self.hub, self.controls, self.media_dir, stats=self.stats,
-            latest_frame=self.pipeline.latest_frame, model_cache=self.model_cache,
+            latest_frame=self.pipeline.latest_frame, recent_frames=self.pipeline.recent.between,
+            model_cache=self.model_cache,
             on_config_change=self._config_changed,
             extra_routers=[training_router(trainer), examples_router(), config_set_router,
                            classification_router(lambda: self._classification_status(trainer))])
@@ -201,12 +206,16 @@ class Supervisor:
         self.stopping.set()
         started = time.monotonic()
         steps: list[tuple[str, Callable[[], None]]] = []
-        if self.mqtt is not None:
-            steps.append(("mqtt", self.mqtt.stop))
         if self.api is not None:
             steps.append(("api", self.api.stop))
         if self.pipeline is not None:
             steps.append(("pipeline", self.pipeline.stop))
+        if self.handler is not None:
+            # after the pipeline (no frame result comes any more), before MQTT (the `end`
+            # messages and zeroed counts still reach Home Assistant)
+            steps.append(("ending open events", self.handler.finish))
+        if self.mqtt is not None:
+            steps.append(("mqtt", self.mqtt.stop))
         steps += [(f"recorder {r.camera_name}", r.stop) for r in self.recorders]
         if self.maintainer is not None:
             steps.append(("recording maintainer", self.maintainer.stop))

@@ -16,6 +16,7 @@ from typing import Any
 
 import cv2
 import numpy as np
+import numpy.typing as npt
 
 from roost.api.context import LatestFrame, OverlayObject
 from roost.capture.capture_process import CaptureSpec, CaptureStats, run_capture
@@ -28,6 +29,7 @@ from roost.controls import CameraControls
 from roost.detect.detector_pool import DetectorPool
 from roost.detect.onnx_detector import ModelMissingError, default_model_path
 from roost.events.frame_results import FrameResultHandler
+from roost.events.recent_frames import RecentFrames, RecentFrameSampler
 from roost.stats import CameraStats, DetectorStats
 from roost.track.camera_process import CameraValues, RingSpec, run_camera
 from roost.track.frame_result import FrameResult
@@ -37,6 +39,13 @@ logger = logging.getLogger(__name__)
 RING_SLOTS = 12
 FRAME_QUEUE_SIZE = 3  # frames waiting for the camera process; more are dropped (skipped)
 STOP_TIMEOUT_S = 3.0
+
+
+@dataclass(frozen=True)
+class CameraGone:
+    """On the results queue after the last result of a camera process that died."""
+
+    camera: str
 
 
 @dataclass
@@ -61,10 +70,13 @@ class Pipeline:
         self.model_cache = model_cache
         self.ctx = mp.get_context("spawn")
         self.stop_event = self.ctx.Event()
-        self.results: mp.Queue[FrameResult] = self.ctx.Queue(maxsize=100)
+        self.results: mp.Queue[FrameResult | CameraGone] = self.ctx.Queue(maxsize=100)
         self.cameras: dict[str, CameraProcesses] = {}
         self.pool: DetectorPool | None = None
         self._thread = threading.Thread(target=self._consume, name="frame-results", daemon=True)
+        #: The last seconds of every camera, small, for previews of events that just started.
+        self.recent = RecentFrames()
+        self._sampler: RecentFrameSampler | None = None
         #: Set once the camera processes are gone: results are read until then, so none is
         #: lost and no camera process blocks at exit on a full results pipe.
         self._children_gone = threading.Event()
@@ -84,6 +96,8 @@ class Pipeline:
         for name in names:
             self._start_camera(name)
         self._thread.start()
+        self._sampler = RecentFrameSampler(names, self._latest_yuv, self.recent, time.time)
+        self._sampler.start()
 
     def _start_camera(self, name: str) -> None:
         camera = self.config.cameras[name]
@@ -125,10 +139,37 @@ class Pipeline:
                 logger.error("capture process of %s exited (code %s); restarting", procs.name, procs.capture.exitcode)
                 self._spawn_capture(procs)
             if procs.camera is not None and not procs.camera.is_alive():
-                logger.error("camera process of %s exited (code %s); restarting", procs.name, procs.camera.exitcode)
+                logger.error("camera process of %s exited (code %s); ending its tracked objects and restarting",
+                             procs.name, procs.camera.exitcode)
+                self._camera_died(procs.name)
+                self._replace_frame_queue(procs)
                 self._spawn_camera(procs)
         if self.pool is not None:
             self.pool.restart_crashed()
+
+    def _replace_frame_queue(self, procs: CameraProcesses) -> None:
+        """A process killed inside `Queue.get` leaves the queue's read lock taken for good,
+        so its successor would wait forever: give the camera a new frame queue, and its
+        capture process (which feeds the old one) a restart onto it."""
+        procs.frames = self.ctx.Queue(maxsize=FRAME_QUEUE_SIZE)
+        capture = procs.capture
+        if capture is not None and capture.is_alive():
+            capture.terminate()
+            capture.join(STOP_TIMEOUT_S)
+            if capture.is_alive():
+                capture.kill()
+                capture.join(1)
+        self._spawn_capture(procs)
+
+    def _camera_died(self, camera: str) -> None:
+        """Its tracker is gone with it (the new process starts a new one, with new object
+        ids): its events and review item end where they were last seen. Queued behind the
+        results the dead process sent, so the frame-results thread ends them after those."""
+        try:
+            self.results.put(CameraGone(camera), timeout=5.0)
+        except queue.Full:
+            logger.error("frame results of %s are not being handled; its events stay open until the next start",
+                         camera)
 
     def _consume(self) -> None:
         while True:
@@ -139,16 +180,23 @@ class Pipeline:
                     return
                 continue
             try:
-                self.handler.handle(result)
+                if isinstance(result, CameraGone):
+                    self.handler.end_camera(result.camera)
+                else:
+                    self.handler.handle(result)
             except Exception:  # bookkeeping of one frame failed; the next frames still count
                 logger.exception("handling a frame result of %s failed", result.camera)
 
-    def latest_frame(self, camera: str) -> LatestFrame | None:
+    def _latest_yuv(self, camera: str) -> npt.NDArray[np.uint8] | None:
+        """A copy of the camera's newest decoded frame (yuv420p), None before the first."""
         procs = self.cameras.get(camera)
-        if procs is None:
+        if procs is None or self.stop_event.is_set():
             return None
         slot = procs.ring.latest_slot()
-        yuv = procs.ring.read(slot) if slot is not None else None
+        return procs.ring.read(slot) if slot is not None else None
+
+    def latest_frame(self, camera: str) -> LatestFrame | None:
+        yuv = self._latest_yuv(camera)
         if yuv is None:
             return None
         image = np.asarray(cv2.cvtColor(yuv, cv2.COLOR_YUV2BGR_I420), np.uint8)
@@ -183,6 +231,8 @@ class Pipeline:
     def stop(self) -> None:
         """Stop every child within a few seconds (terminate, then kill) and free shared memory."""
         self.stop_event.set()
+        if self._sampler is not None:
+            self._sampler.stop()
         children = [p for procs in self.cameras.values() for p in (procs.capture, procs.camera) if p is not None]
         deadline = time.monotonic() + STOP_TIMEOUT_S
         for process in children:

@@ -15,13 +15,12 @@ import numpy as np
 import numpy.typing as npt
 from fastapi import APIRouter
 
+from roost.box import Box as Box  # re-exported: overlays import it from here
 from roost.config.loading import LoadedConfig
 from roost.controls import CameraControls
 from roost.hub import Hub
 from roost.paths import model_cache_dir
 from roost.store import Database
-
-Box = tuple[int, int, int, int]
 
 
 @dataclass(frozen=True)
@@ -81,6 +80,8 @@ class ApiContext:
     - `media_dir`: root of `recordings/`, `clips/`, `exports/`; no file outside it is served;
     - `stats()`: the stats JSON of `/api/stats`;
     - `latest_frame(camera)`: the newest processed frame, or None when there is none yet;
+    - `recent_frames(camera, start, end)`: the camera's last seconds as small (epoch s,
+      JPEG) frames, for previews of events that started moments ago;
     - `manual_events`: None uses `StoredManualEvents` (DB rows + hub messages);
     - `extra_routers`: more routers (classification, web UI), included under `/api` and at
       the root before the catch-all camera paths.
@@ -93,6 +94,7 @@ class ApiContext:
     media_dir: Path
     stats: Callable[[], dict[str, Any]] = _no_stats
     latest_frame: Callable[[str], LatestFrame | None] = _no_frame
+    recent_frames: Callable[[str, float, float], list[tuple[float, bytes]]] = lambda _c, _s, _e: []
     manual_events: ManualEvents | None = None
     extra_routers: list[APIRouter] = field(default_factory=list)
     model_cache: Path = field(default_factory=model_cache_dir)  # classifiers' model files

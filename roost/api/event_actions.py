@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from roost.api.context import ApiContext, ManualEvents
 from roost.api.params import LABEL, Camera, Ctx, bad_request, load_event
+from roost.events.clip_cache import cached_clip_path
 from roost.events.clips import clip_path
 from roost.events.snapshots import remove_snapshot
 from roost.publish.messages import TrackedObjectUpdate
@@ -71,6 +72,7 @@ def delete_event(event_id: str, context: Ctx) -> JSONResponse:
     row = load_event(context, event_id)
     removed = remove_snapshot(context.clips_dir, row.camera, event_id)
     try:
+        cached_clip_path(context.media_dir, row.camera, event_id).unlink(missing_ok=True)  # cut on request
         clip_path(context.clips_dir, row.camera, event_id).unlink()
         removed += 1
     except FileNotFoundError:

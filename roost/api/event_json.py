@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from sqlalchemy import ColumnElement, String, Text, cast, or_
@@ -11,7 +12,10 @@ from roost.store.models import EventRow
 
 #: JSON columns read as their stored text and copied into the response without decoding
 #: (most of the cost of a 100-event page is JSON decoding and re-encoding otherwise).
-RAW_JSON = {"zones": EventRow.zones, "box": EventRow.box, "region": EventRow.region, "data": EventRow.data}
+RAW_JSON = {"zones": EventRow.zones, "box": EventRow.box, "region": EventRow.region, "data": EventRow.data,
+            "snapshot": EventRow.snapshot}
+#: `data.active` as stored (False once stationary); read without decoding `data`.
+_STORED_ACTIVE = re.compile(r'"active":\s*(true|false)')
 SCALAR_COLUMNS = (
     EventRow.id, EventRow.camera, EventRow.label, EventRow.sub_label, EventRow.sub_label_score,
     EventRow.start_time, EventRow.end_time, EventRow.top_score, EventRow.score, EventRow.false_positive,
@@ -51,17 +55,22 @@ def _data_text(raw: str | None, top_score: float | None, score: float | None, bo
 def event_json_text(row: Any, include_thumbnail: bool) -> str:
     """One event as `/api/events` returns it, as JSON text (`row` has `event_columns`, in
     that order). `sub_label` is a string here (MQTT carries `[name, score]`); `data` always
-    holds `top_score`, `score`, `box`, `region`, `attributes`, `type`."""
+    holds `top_score`, `score`, `box`, `region`, `attributes`, `type`. `snapshot` is the
+    snapshot frame's own `frame_time`, `box`, `area`, `region`, `score`, `attributes`
+    (null before the first snapshot); `active` is in progress and not stationary."""
     (event_id, camera, label, sub_label, sub_label_score, start_time, end_time, top_score, score, false_positive,
      has_clip, has_snapshot, retain, area, ratio, model_hash, detector_type, model_type,
-     zones, box, region, data, *thumbnail) = row
+     zones, box, region, data, snapshot, *thumbnail) = row
+    stored_active = _STORED_ACTIVE.search(data or "")
+    active = end_time is None and (stored_active is None or stored_active.group(1) == "true")
     scalars = json.dumps({
         "id": event_id, "camera": camera, "label": label, "sub_label": sub_label, "start_time": start_time,
         "end_time": end_time, "top_score": top_score, "score": score, "false_positive": bool(false_positive),
         "has_clip": bool(has_clip), "has_snapshot": bool(has_snapshot), "retain_indefinitely": bool(retain),
-        "plus_id": None, "area": area, "ratio": ratio, "model_hash": model_hash, "detector_type": detector_type,
+        "active": active, "plus_id": None, "area": area, "ratio": ratio, "model_hash": model_hash, "detector_type": detector_type,
         "model_type": model_type, **({"thumbnail": thumbnail[0]} if include_thumbnail else {})})
     raw = (f'"zones": {zones or "[]"}, "box": {box or "null"}, "region": {region or "null"}, '
+           f'"snapshot": {snapshot or "null"}, '
            f'"data": {_data_text(data, top_score, score, box, region, sub_label_score)}')
     return f"{scalars[:-1]}, {raw}}}"
 

@@ -1,15 +1,19 @@
 """An event's media: `snapshot.jpg` (re-rendered from the clean copy when the request asks
-for boxes, crop, height or timestamp), `thumbnail.jpg`, `clip.mp4` (cut from recordings on
-first request when needed; range requests for browsers), `preview.gif` (rendered from the
+for boxes, crop, height or timestamp, drawn with the snapshot frame's own box),
+`thumbnail.jpg`, `clip.mp4` (cut from the recordings on request with stream copy and
+cached briefly, never stored per event; range requests for browsers), `preview.gif` (rendered from the
 recordings on request) and Frigate 0.8's `/clips/<camera>-<id>.<ext>` files."""
 
 from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import logging
 import re
+import threading
 import time
+from pathlib import Path
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, Response
@@ -19,10 +23,12 @@ from roost.api.context import ApiContext
 from roost.api.files import CACHE_PRIVATE, NO_STORE, file_response, jpeg_response, read_image, resized_jpeg
 from roost.api.live_cache import LiveCache
 from roost.api.params import Ctx, load_event, not_found
+from roost.events.clip_cache import CLIP_CACHE_DIR, ClipCache
 from roost.events.clips import clip_for_event, clip_path, recording_sources
-from roost.events.previews import preview_span, render_preview_gif
+from roost.events.rows import stored_snapshot
+from roost.events.previews import preview_span, render_frames_gif, render_preview_gif
 from roost.events.snapshots import (
-    SnapshotOptions, android_jpeg, snapshot_files, snapshot_jpeg, thumbnail_jpeg,
+    SnapshotOptions, android_jpeg, encode_png, snapshot_files, snapshot_jpeg, thumbnail_jpeg,
 )
 from roost.ffmpeg import ffmpeg_binary
 from roost.store.models import EventRow
@@ -35,7 +41,7 @@ Flag = Annotated[int | None, Query(ge=0, le=1, description="0 or 1")]
 Height = Annotated[int | None, Query(ge=16, le=4320, description="height in pixels")]
 Quality = Annotated[int, Query(ge=1, le=100, description="JPEG quality")]
 Android = Annotated[Literal["android"] | None, Query(description="android: padded to 2:1")]
-CLIP_FILE = re.compile(r"^(?P<stem>[A-Za-z0-9._-]{1,140})\.(?P<ext>jpg|png|mp4)$")
+CLIP_FILE = re.compile(r"^(?P<stem>[A-Za-z0-9._-]{1,140})\.(?P<ext>jpg|png|webp|mp4)$")
 
 
 def snapshot_options(context: ApiContext, row: EventRow, bbox: int | None, crop: int | None,
@@ -46,26 +52,23 @@ def snapshot_options(context: ApiContext, row: EventRow, bbox: int | None, crop:
                              timestamp=None if timestamp is None else bool(timestamp), height=h, quality=quality)
 
 
-def _box(value: list[int] | None, fallback: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
-    if value and len(value) == 4:
-        return (int(value[0]), int(value[1]), int(value[2]), int(value[3]))
-    return fallback
-
-
 def event_snapshot_bytes(context: ApiContext, live: LiveCache, row: EventRow, options: SnapshotOptions,
                     rerender: bool) -> bytes:
     try:
         files = snapshot_files(context.clips_dir, row.camera, row.id)
     except ValueError:
         raise not_found(f"event {row.id} has no snapshot") from None
-    clean = read_image(files.clean_png, context.clips_dir) if rerender else None
+    clean_file = files.clean if rerender else None
+    clean = read_image(clean_file, context.clips_dir) if clean_file is not None else None
     if clean is not None:
         whole = (0, 0, clean.shape[1], clean.shape[0])
-        return snapshot_jpeg(clean, _box(row.box, whole), _box(row.region, whole), row.label, row.top_score,
-                             row.start_time, options)
+        shot = stored_snapshot(row)  # drawn where the object is in this very frame
+        box, region = (shot.box, shot.region) if shot is not None else (whole, whole)
+        return snapshot_jpeg(clean, box, region, row.label, shot.score if shot else row.top_score,
+                             shot.frame_time if shot else row.start_time, options)
     if files.jpeg.is_file():
         return resized_jpeg(files.jpeg.read_bytes(), options.height, options.quality)
-    best = live.best(row.camera, row.label) if row.end_time is None else None
+    best = live.best_of_event(row.id) if row.end_time is None else None
     if best is not None:
         return resized_jpeg(best, options.height, options.quality)
     raise not_found(f"event {row.id} has no snapshot")
@@ -96,29 +99,47 @@ def event_thumbnail(event_id: str, context: Ctx,
             logger.warning("event %s: stored thumbnail is not base64", event_id)
     if data is None:
         try:
-            clean = read_image(snapshot_files(context.clips_dir, row.camera, row.id).clean_png, context.clips_dir)
+            clean_file = snapshot_files(context.clips_dir, row.camera, row.id).clean
         except ValueError:
-            clean = None
+            clean_file = None
+        clean = read_image(clean_file, context.clips_dir) if clean_file is not None else None
         if clean is None:
             raise not_found(f"event {event_id} has no thumbnail")
-        data = thumbnail_jpeg(clean, _box(row.region, (0, 0, clean.shape[1], clean.shape[0])))
+        shot = stored_snapshot(row)
+        data = thumbnail_jpeg(clean, shot.region if shot is not None else (0, 0, clean.shape[1], clean.shape[0]))
     data = resized_jpeg(data, h, quality)
     if format == "android":
         data = android_jpeg(data, quality)
     return jpeg_response(data, cache=row.end_time is not None)
 
 
+def clip_cache(context: ApiContext) -> ClipCache:
+    """The cache of clips cut on request, one per media folder."""
+    with _CACHES_LOCK:
+        return _CACHES.setdefault(context.media_dir, ClipCache(context.media_dir))
+
+
+_CACHES: dict[Path, ClipCache] = {}
+_CACHES_LOCK = threading.Lock()
+
+
 def _clip_file(context: ApiContext, row: EventRow) -> FileResponse | None:
+    """The event's clip: a stored file of an older version, else cut from the recordings
+    now (stream copy) and cached briefly."""
     try:
-        path = clip_path(context.clips_dir, row.camera, row.id)
+        stored = clip_path(context.clips_dir, row.camera, row.id)
     except ValueError:
         return None
+    if stored.is_file():
+        return file_response(stored, [context.clips_dir], "video/mp4", f"clip of event {row.id}")
     camera = context.loaded.config.cameras.get(row.camera)
-    if not path.is_file() and row.end_time is not None and camera is not None:
-        clip_for_event(context.database, row.id, camera, context.media_dir)
-    if not path.is_file():
+    if row.end_time is None or camera is None:
         return None
-    return file_response(path, [context.clips_dir], "video/mp4", f"clip of event {row.id}")
+    path = clip_cache(context).get(row.camera, row.id, functools.partial(
+        clip_for_event, context.database, row.id, camera, context.media_dir))
+    if path is None:
+        return None
+    return file_response(path, [context.media_dir / CLIP_CACHE_DIR], "video/mp4", f"clip of event {row.id}")
 
 
 @router.get("/events/{event_id}/clip.mp4", summary="Clip of an event (supports Range)", response_class=Response)
@@ -137,11 +158,18 @@ def event_clip(event_id: str, context: Ctx, download: bool = False) -> Response:
 def event_preview(event_id: str, context: Ctx) -> Response:
     row = load_event(context, event_id)
     camera = context.loaded.config.cameras.get(row.camera)
+    ffmpeg = ffmpeg_binary(camera.ffmpeg.path) if camera else None
     start, end = preview_span(row.start_time, row.end_time, time.time())
     sources = recording_sources(context.database, row.camera, start, end, context.media_dir)
-    data = render_preview_gif(sources, start, end, ffmpeg_binary(camera.ffmpeg.path) if camera else None)
+    data = None
+    if sources and sources[0].start_time <= start + 1 and sources[-1].end_time >= end - 1:
+        data = render_preview_gif(sources, start, end, ffmpeg)
+    if data is None:  # the recordings do not cover it yet (just started): the camera's last seconds
+        data = render_frames_gif(context.recent_frames(row.camera, start, end), ffmpeg)
+    if data is None and sources:
+        data = render_preview_gif(sources, start, end, ffmpeg)
     if data is None:
-        raise not_found(f"event {event_id} has no preview (no recordings cover its start)")
+        raise not_found(f"event {event_id} has no preview (no recordings or recent frames cover its start)")
     return Response(content=data, media_type="image/gif",
                     headers=CACHE_PRIVATE if row.end_time is not None else NO_STORE)
 
@@ -165,5 +193,11 @@ def clips_file(filename: str, context: Ctx) -> Response:
     files = snapshot_files(context.clips_dir, camera, row.id)
     if match["ext"] == "jpg":
         return file_response(files.jpeg, [context.clips_dir], "image/jpeg", f"snapshot of event {row.id}")
-    return file_response(files.clean_png, [context.clips_dir], "image/png", f"clean snapshot of event {row.id}")
+    if match["ext"] == "webp" or files.clean_png.is_file():
+        path, kind = (files.clean_webp, "image/webp") if match["ext"] == "webp" else (files.clean_png, "image/png")
+        return file_response(path, [context.clips_dir], kind, f"clean snapshot of event {row.id}")
+    clean = read_image(files.clean_webp, context.clips_dir)  # `-clean.png` of Frigate 0.8, made from the WebP
+    if clean is None:
+        raise not_found(f"event {row.id} has no clean snapshot")
+    return Response(content=encode_png(clean), media_type="image/png", headers=CACHE_PRIVATE)
 

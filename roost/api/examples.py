@@ -19,6 +19,7 @@ from sqlalchemy import select
 from roost.api.params import Ctx
 from roost.classify.model_files import InvalidNameError, backbone_path, validate_model_name
 from roost.config.classification import StateCameraConfig
+from roost.events.rows import stored_snapshot
 from roost.events.snapshots import snapshot_files
 from roost.store import Database
 from roost.store.models import EventRow, RecordingRow, ReviewSegmentRow
@@ -78,10 +79,10 @@ def object_samples(database: Database, clips_dir: Path, label: str) -> list[Even
     events = []
     for row in rows:
         files = snapshot_files(clips_dir, row.camera, row.id)
-        picture = files.clean_png if files.clean_png.is_file() else files.jpeg
-        if picture.is_file() and row.box:
-            events.append(EventSample(row.id, row.camera, row.start_time, row.top_score or 0.0, picture,
-                                      (int(row.box[0]), int(row.box[1]), int(row.box[2]), int(row.box[3]))))
+        picture = files.clean or files.jpeg
+        shot = stored_snapshot(row)  # the object's box in the snapshot's own frame
+        if picture.is_file() and shot is not None:
+            events.append(EventSample(row.id, row.camera, row.start_time, row.top_score or 0.0, picture, shot.box))
     return sample_events(events)
 
 

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from roost.api.context import LatestFrame
 from roost.events.event import Event, EventChange
-from roost.events.snapshots import SnapshotOptions, clean_png, snapshot_jpeg, thumbnail_base64, thumbnail_jpeg, write_snapshot
+from roost.events.snapshots import SnapshotOptions, clean_webp, snapshot_jpeg, thumbnail_base64, thumbnail_jpeg, write_snapshot
 from roost.hub import Hub
 from roost.store import Database
 from roost.store.models import EventRow
@@ -70,9 +70,11 @@ class StoredManualEvents:
             row.box, row.region, row.area, row.ratio = list(whole), list(whole), width * height, width / height
             jpeg = snapshot_jpeg(frame.image, whole, whole, label, None, frame.frame_time,
                                  SnapshotOptions(bounding_box=False))
-            write_snapshot(self.clips_dir, camera, event_id, jpeg, clean_png(frame.image))
+            write_snapshot(self.clips_dir, camera, event_id, jpeg, clean_webp(frame.image))
             row.thumbnail = thumbnail_base64(thumbnail_jpeg(frame.image, whole))
             row.has_snapshot = True
+            row.snapshot = {"frame_time": frame.frame_time, "box": list(whole), "area": width * height,
+                            "region": list(whole), "score": score, "attributes": []}
         self.database.write(lambda session: session.add(row))
         event = _event_of(row)
         self.hub.publish(EventChange("new", event, event))

@@ -1,10 +1,14 @@
 """The detector pool: N detector processes pulling from ONE shared request queue.
 
 Each camera owns an input tensor (the region, `model_size x model_size x 3` RGB uint8) and
-an output array in shared memory plus a "ready" event. A camera writes its region, puts
+an output array in shared memory plus a "ready" semaphore. A camera writes its region, puts
 its name on the queue and waits; whichever detector takes the request reads the camera's
 input, runs the model and writes `count, (class_id, score, x1, y1, x2, y2) x 20` into the
 camera's output. Only names travel through the queue, never pixels.
+
+"Ready" is a semaphore, not an `Event`: `Event.set` waits until every waiting process has
+woken, so a camera process killed while waiting for its answer hung the detector (and so
+every camera) for good; releasing a semaphore never waits for anyone.
 """
 
 from __future__ import annotations
@@ -52,7 +56,7 @@ class PoolClient:
     attaches to its shared memory in the process that uses it."""
 
     def __init__(self, pool_id: str, camera: str, model_size: int, labels: list[str],
-                 requests: mp.Queue[str], ready: MpEvent) -> None:
+                 requests: mp.Queue[str], ready: Any) -> None:
         self.pool_id, self.camera, self.model_size, self.labels = pool_id, camera, model_size, labels
         self.requests, self.ready = requests, ready
         self._shm: tuple[shared_memory.SharedMemory, shared_memory.SharedMemory] | None = None
@@ -72,9 +76,10 @@ class PoolClient:
     def detect(self, rgb: npt.NDArray[np.uint8]) -> npt.NDArray[np.float32]:
         tensor, output = self._arrays()
         tensor[:] = rgb
-        self.ready.clear()
+        while self.ready.acquire(False):
+            pass  # a late answer to a request that timed out
         self.requests.put(self.camera)
-        if not self.ready.wait(RESULT_TIMEOUT_S):
+        if not self.ready.acquire(timeout=RESULT_TIMEOUT_S):
             logger.error("%s: no detector answered within %.0f s", self.camera, RESULT_TIMEOUT_S)
             return EMPTY
         count = int(output[0])
@@ -82,7 +87,7 @@ class PoolClient:
 
 
 def run_detector(name: str, detector: DetectorConfig, model: ModelConfig, model_cache: Path, pool_id: str,
-                 cameras: list[str], requests: mp.Queue[str], ready: dict[str, MpEvent],
+                 cameras: list[str], requests: mp.Queue[str], ready: dict[str, Any],
                  values: DetectorValues, stop: MpEvent, logger_config: LoggerConfig | None = None) -> None:
     """Detector process entry point."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -113,7 +118,7 @@ def run_detector(name: str, detector: DetectorConfig, model: ModelConfig, model_
             count = min(len(rows), MAX_DETECTIONS)
             output[0] = count
             output[1:1 + count * 6] = rows[:count].reshape(-1)
-            ready[camera].set()
+            ready[camera].release()
     finally:
         for inp, out, _, _ in buffers.values():
             inp.close()
@@ -130,7 +135,7 @@ class DetectorPool:
         self.model_size = max(model.width, model.height)
         self.labels = model_labels(model, model_cache)
         self.requests: mp.Queue[str] = self.ctx.Queue()
-        self.ready = {camera: self.ctx.Event() for camera in cameras}
+        self.ready = {camera: self.ctx.Semaphore(0) for camera in cameras}
         self.stop_event = self.ctx.Event()
         self.values = {name: DetectorValues(self.ctx.Value("d", 0.0), self.ctx.Value("d", 0.0), self.ctx.Value("i", 0))
                        for name in detectors}

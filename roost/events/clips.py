@@ -1,5 +1,7 @@
-"""Event clips: `clips/<camera>-<event id>.mp4`, cut from recorded segments without
-re-encoding (ffmpeg concat demuxer + stream copy).
+"""Event clips, cut from recorded segments without re-encoding (ffmpeg concat demuxer +
+stream copy) when someone asks for one (`roost.events.clip_cache` keeps the cut briefly),
+never stored as a second copy per event. `has_clip` means the recordings cover the event.
+`clips/<camera>-<event id>.mp4` files left by older versions are still served.
 
 Accuracy: with stream copy a clip can only start on a key frame, so it starts at the last
 key frame at or before `start - pre_capture` (at most one GOP early, typically 1–2 s for
@@ -154,19 +156,44 @@ def recording_sources(database: Database, camera: str, start: float, end: float,
             if is_within(Path(r.path), recordings_dir) and Path(r.path).exists()]
 
 
-def clip_for_event(database: Database, event_id: str, camera: CameraConfig, media_dir: Path) -> Path | None:
-    """Cut the clip of an ended event from its camera's indexed recordings and set
-    `has_clip`. Returns the clip's path, or None (event unknown or in progress, no
-    recordings covering it, or ffmpeg failed — each logged)."""
+def event_clip_span(database: Database, event_id: str,
+                    camera: CameraConfig) -> tuple[str, float, float] | None:
+    """(camera name, start, end) of an ended event's clip; None when the event is unknown
+    or still in progress (logged)."""
     with database.read() as session:
         event = session.get(EventRow, event_id)
         if event is None or event.end_time is None:
             logger.warning("no clip for event %s: %s", event_id, "unknown" if event is None else "still in progress")
             return None
         start, end = clip_span(event.start_time, event.end_time, ClipSettings.from_camera(camera))
-        camera_name = event.camera
+        return event.camera, start, end
+
+
+def mark_has_clip(database: Database, event_id: str, camera: CameraConfig, media_dir: Path) -> bool:
+    """Set `has_clip` when indexed recordings cover (part of) the ended event's clip span;
+    True when they do. Nothing is cut: clips are cut when requested."""
+    span = event_clip_span(database, event_id, camera)
+    if span is None:
+        return False
+    camera_name, start, end = span
+    if not recording_sources(database, camera_name, start, end, media_dir):
+        logger.warning("no clip for event %s: no recordings of %s between %.0f and %.0f",
+                       event_id, camera_name, start, end)
+        return False
+    database.write(lambda s: s.execute(update(EventRow).where(EventRow.id == event_id).values(has_clip=True)))
+    return True
+
+
+def clip_for_event(database: Database, event_id: str, camera: CameraConfig, media_dir: Path,
+                   target: Path) -> Path | None:
+    """Cut the clip of an ended event from its camera's indexed recordings into `target`
+    and set `has_clip`. Returns `target`, or None (event unknown or in progress, no
+    recordings covering it, or ffmpeg failed — each logged)."""
+    span = event_clip_span(database, event_id, camera)
+    if span is None:
+        return None
+    camera_name, start, end = span
     sources = recording_sources(database, camera_name, start, end, media_dir)
-    target = clip_path(media_dir / CLIPS_DIR_NAME, camera_name, event_id)
     if not sources:
         logger.warning("no clip for event %s: no recordings of %s between %.0f and %.0f",
                        event_id, camera_name, start, end)

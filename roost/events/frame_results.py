@@ -1,37 +1,39 @@
 """The main process's handling of each camera's `FrameResult`: events, motion, snapshots,
-review items and the activity the recording maintainer counts per segment."""
+review items and the activity the recording maintainer counts per segment.
+
+Snapshots: an object's best frame arrives once as decoded pixels (`FrameResult.best_frames`);
+it is handed to the `SnapshotWriter` thread at most once per `SNAPSHOT_INTERVAL_S` of frame
+time while it keeps improving, and always when the object is gone (its final snapshot).
+An event says `has_snapshot` once its snapshot files exist, and its `snapshot` describes
+the picture last rendered, never a newer best frame that is not drawn yet.
+"""
 
 from __future__ import annotations
 
-import functools
 import logging
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-import cv2
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy.orm import Session
 
 from roost.config.root import RoostConfig
 from roost.controls import CameraControls
-from roost.events.event import BestSnapshot
-from roost.events.from_tracked import event_from_tracked
+from roost.events.event import Event, EventSnapshot
+from roost.events.from_tracked import event_from_tracked, snapshot_of
 from roost.events.processor import EventProcessor
 from roost.events.review import ReviewSegments
-from roost.events.snapshots import (
-    SnapshotOptions, clean_png, snapshot_jpeg, thumbnail_base64, thumbnail_jpeg, write_snapshot,
-)
+from roost.events.snapshot_writer import SnapshotJob, SnapshotWriter
 from roost.hub import Hub
 from roost.store import Database
-from roost.store.models import EventRow
 from roost.track.frame_result import FrameResult
 from roost.track.tracked_object import TrackedObject
 
 logger = logging.getLogger(__name__)
 
-#: An object's snapshot files are rewritten at most this often while it improves.
+#: An object's snapshot is re-rendered at most this often (frame time) while it improves.
 SNAPSHOT_INTERVAL_S = 1.0
 
 ActivitySink = Callable[[str, float, bool, int], None]  # camera, frame_time, motion, active objects
@@ -39,10 +41,12 @@ ActivitySink = Callable[[str, float, bool, int], None]  # camera, frame_time, mo
 
 @dataclass
 class _Best:
-    jpeg: bytes  # full frame
+    """An object's best frame so far and when a snapshot was last scheduled from it."""
+
     obj: TrackedObject
-    written_at: float = float("-inf")  # frame_time of the last snapshot written from it
-    written: bool = False
+    yuv: npt.NDArray[np.uint8] | None  # pixels of obj.best, None until they arrived
+    scheduled_from: float = float("-inf")  # best.frame_time of the last snapshot scheduled
+    scheduled_at: float = float("-inf")  # frame time it was scheduled at (the throttle)
 
 
 class FrameResultHandler:
@@ -59,69 +63,103 @@ class FrameResultHandler:
         self.activity = activity
         self.after_frame: list[Callable[[FrameResult], None]] = []  # e.g. run-time classifiers
         self.best: dict[str, _Best] = {}
-        self.with_snapshot: set[str] = set()
         self.latest: dict[str, FrameResult] = {}
+        self._lock = threading.Lock()  # guards the two below, written by the snapshot writer
+        self.with_snapshot: set[str] = set()  # objects whose snapshot files exist
+        self.rendered: dict[str, EventSnapshot] = {}  # what each object's last snapshot shows
+        self.writer = SnapshotWriter(config, database, hub, controls, clips_dir, self._on_rendered)
 
     def handle(self, result: FrameResult) -> None:
         camera = result.camera
         self.latest[camera] = result
         for obj in result.objects:
-            if result.best_jpeg is not None and obj.best is not None and obj.best.frame_time == result.frame_time:
-                self.best[obj.id] = _Best(result.best_jpeg, obj)
-        for obj in result.objects:
-            self._maybe_snapshot(obj.id, result.frame_time, final=False)
+            self._note_best(obj, result)
         for obj in result.removed:
-            self._maybe_snapshot(obj.id, result.frame_time, final=True)
-        live = [event_from_tracked(o, has_snapshot=o.id in self.with_snapshot) for o in result.objects]
-        gone = [event_from_tracked(o, gone=True, has_snapshot=o.id in self.with_snapshot) for o in result.removed]
+            self._note_best(obj, result)
+        with self._lock:
+            live = [self._event(o) for o in result.objects]
+            gone = [self._event(o, gone=True) for o in result.removed]
         self.processor.on_objects(camera, live, gone)
         self.processor.on_motion(camera, result.frame_time, bool(result.motion_boxes))
         if self.activity is not None:
             active = sum(1 for e in live if not e.false_positive and not e.stationary)
             self.activity(camera, result.frame_time, bool(result.motion_boxes), active)
         self.review.update(camera, result.frame_time, [e for e in live if not e.false_positive])
+        # after the events: their rows exist when the writer stores has_snapshot
+        for obj in result.objects:
+            self._maybe_snapshot(obj.id, result.frame_time, final=False)
+        for obj in result.removed:
+            self._maybe_snapshot(obj.id, result.frame_time, final=True)
+            self._forget(obj.id)
         for hook in self.after_frame:
             try:
                 hook(result)
             except Exception:  # a failing add-on must not stop event bookkeeping
                 logger.exception("frame hook %s failed on %s", getattr(hook, "__name__", hook), camera)
-        for obj in result.removed:
-            self.best.pop(obj.id, None)
-            self.with_snapshot.discard(obj.id)
+
+    def end_camera(self, camera: str) -> None:
+        """The camera's process died (it restarts with a new tracker) or Roost stops: give
+        its objects their final snapshots, end their events at the last time each was seen,
+        and end its open review item."""
+        for object_id in [i for i, b in self.best.items() if b.obj.camera == camera]:
+            self._maybe_snapshot(object_id, float("inf"), final=True)
+            self._forget(object_id)
+        self.processor.end_all(camera)
+        self.review.end_all(camera)
+        self.latest.pop(camera, None)
+
+    def finish(self) -> None:
+        """Roost is stopping (the camera processes are gone): end everything still open and
+        wait for the snapshots being written."""
+        for camera in self.config.cameras:
+            self.end_camera(camera)
+        self.writer.close()
+
+    def _event(self, obj: TrackedObject, gone: bool = False) -> Event:
+        return event_from_tracked(obj, gone=gone, has_snapshot=obj.id in self.with_snapshot,
+                                  snapshot=self.rendered.get(obj.id))
+
+    def _note_best(self, obj: TrackedObject, result: FrameResult) -> None:
+        entry = self.best.get(obj.id)
+        if obj.best is None:
+            if entry is not None:
+                entry.obj = obj
+            return
+        if entry is not None and entry.obj.best is not None and entry.obj.best.frame_time == obj.best.frame_time:
+            entry.obj = obj
+            return
+        pixels = result.pixels_at(obj.best.frame_time)
+        if entry is None:
+            self.best[obj.id] = _Best(obj, pixels)
+        else:
+            entry.obj, entry.yuv = obj, pixels
+        if pixels is None:
+            logger.debug("no pixels for the best frame of %s at %.3f", obj.id, obj.best.frame_time)
 
     def _maybe_snapshot(self, object_id: str, frame_time: float, final: bool) -> None:
-        best = self.best.get(object_id)
-        if best is None or best.obj.false_positive or best.obj.best is None:
+        entry = self.best.get(object_id)
+        if entry is None or entry.yuv is None or entry.obj.false_positive:
             return
-        fresh = best.obj.best.frame_time > best.written_at
-        if not fresh or (not final and frame_time - best.written_at < SNAPSHOT_INTERVAL_S and best.written):
+        shot = snapshot_of(entry.obj)
+        if shot is None or shot.frame_time <= entry.scheduled_from:
+            return  # nothing newer than what was scheduled
+        if not final and frame_time - entry.scheduled_at < SNAPSHOT_INTERVAL_S:
             return
-        camera = self.config.cameras[best.obj.camera]
-        decoded = cv2.imdecode(np.frombuffer(best.jpeg, np.uint8), cv2.IMREAD_COLOR)
-        if decoded is None:
-            logger.warning("cannot decode the best frame of %s; no snapshot", object_id)
-            return
-        frame: npt.NDArray[np.uint8] = np.asarray(decoded, dtype=np.uint8)
-        chosen = best.obj.best
-        best.written_at, best.written = chosen.frame_time, True
-        options = SnapshotOptions.from_config(camera.snapshots)
-        jpeg = snapshot_jpeg(frame, chosen.box, tuple(chosen.region), best.obj.label, chosen.score,  # type: ignore[arg-type]
-                             chosen.frame_time, options,
-                             zones={n: z.coordinates for n, z in camera.zones.items()} if options.draw_zones else None)
-        self.hub.publish(BestSnapshot(best.obj.camera, best.obj.label, jpeg))
-        controls = self.controls.get(best.obj.camera)
-        if controls is None or not controls.is_on("snapshots"):
-            return
-        png = clean_png(frame) if camera.snapshots.clean_copy else None
-        write_snapshot(self.clips_dir, best.obj.camera, object_id, jpeg, png)
-        self.with_snapshot.add(object_id)
-        thumb = thumbnail_base64(thumbnail_jpeg(frame, tuple(chosen.region)))  # type: ignore[arg-type]
-        self.database.writer.submit(functools.partial(_set_thumbnail, event_id=object_id, thumbnail=thumb))
+        entry.scheduled_from, entry.scheduled_at = shot.frame_time, frame_time
+        self.writer.submit(SnapshotJob(object_id, entry.obj.camera, entry.obj.label, entry.yuv, shot, final))
 
+    def _forget(self, object_id: str) -> None:
+        self.best.pop(object_id, None)
+        with self._lock:
+            self.with_snapshot.discard(object_id)
+            self.rendered.pop(object_id, None)
 
-def _set_thumbnail(session: Session, event_id: str, thumbnail: str) -> None:
-    row = session.get(EventRow, event_id)
-    if row is not None:
-        row.thumbnail = thumbnail
-        row.has_snapshot = True
-
+    def _on_rendered(self, object_id: str, snapshot: EventSnapshot, stored: bool) -> None:
+        """Snapshot-writer callback: remember what the object's snapshot shows (for objects
+        still tracked; a gone object's row was updated by the writer itself)."""
+        if object_id not in self.best:
+            return
+        with self._lock:
+            self.rendered[object_id] = snapshot
+            if stored:
+                self.with_snapshot.add(object_id)

@@ -2,15 +2,33 @@
 
 from __future__ import annotations
 
-from roost.events.event import Event
+from roost.box import as_box
+from roost.events.event import Event, EventSnapshot
 from roost.track.tracked_object import TrackedObject
 
 
+def snapshot_of(obj: TrackedObject) -> EventSnapshot | None:
+    """What the object's best frame shows (None while it has none): the detection's box,
+    area, region and score in that frame, and the object's attributes."""
+    best = obj.best
+    if best is None:
+        return None
+    return EventSnapshot(frame_time=best.frame_time, box=best.box, area=best.area,
+                         region=as_box(best.region),
+                         score=best.score, attributes=_attributes(obj))
+
+
+def _attributes(obj: TrackedObject) -> tuple[dict[str, object], ...]:
+    return tuple({"label": name, "score": score} for name, score in obj.attributes)
+
+
 def event_from_tracked(obj: TrackedObject, gone: bool = False, has_snapshot: bool = False,
-                       has_clip: bool = False) -> Event:
+                       has_clip: bool = False, snapshot: EventSnapshot | None = None) -> Event:
     """The event view of a tracked object. A gone object's event ends at the last frame it
     was processed in. `score` is the latest detection's score (Frigate's), falling back to
-    the computed score on frames where the object was looked for and not found."""
+    the computed score on frames where the object was looked for and not found. `snapshot`
+    describes the snapshot rendered so far (which lags the object's best frame by the
+    snapshot throttle), not the best frame itself."""
     return Event(
         id=obj.id,
         camera=obj.camera,
@@ -24,7 +42,7 @@ def event_from_tracked(obj: TrackedObject, gone: bool = False, has_snapshot: boo
         box=obj.box,
         area=obj.area,
         ratio=obj.ratio,
-        region=tuple(obj.region),  # type: ignore[arg-type]
+        region=as_box(obj.region),
         stationary=obj.stationary,
         motionless_count=obj.motionless_count,
         position_changes=obj.position_changes,
@@ -32,7 +50,8 @@ def event_from_tracked(obj: TrackedObject, gone: bool = False, has_snapshot: boo
         entered_zones=obj.entered_zones,
         sub_label=obj.sub_label,
         attributes=dict(obj.attributes),
-        current_attributes=tuple({"label": name, "score": score} for name, score in obj.attributes),
+        current_attributes=_attributes(obj),
         has_clip=has_clip,
         has_snapshot=has_snapshot,
+        snapshot=snapshot,
     )

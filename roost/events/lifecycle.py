@@ -5,9 +5,10 @@ from __future__ import annotations
 from roost.events.event import ChangeType, Event
 
 #: Fields whose change is published as an `update` on `<prefix>/events`: zones, identity,
-#: a better snapshot (top score), the stationary state and the media flags, as Frigate does.
+#: a better snapshot (top score, or a newly rendered one: at most once a second per object),
+#: the stationary state and the media flags, as Frigate does.
 SIGNIFICANT_FIELDS = ("current_zones", "entered_zones", "sub_label", "attributes", "top_score",
-                      "stationary", "has_snapshot", "has_clip", "label")
+                      "stationary", "has_snapshot", "has_clip", "label", "snapshot")
 
 
 def change_type(prior: Event | None, current: Event, gone: bool) -> ChangeType | None:

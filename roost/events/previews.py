@@ -1,9 +1,9 @@
 """An event's `preview.gif`: a short, small animated GIF of the event for notifications
 (Home Assistant's Frigate integration links it), rendered on request from the recordings.
 
-Made from the recordings rather than from the event clip so that it also works while the
-event is still in progress (up to the newest finished segment) and for cameras whose
-clips were never cut. Like Frigate's, it starts at the event's start and lasts at most
+Made from the recordings when they cover the event's first seconds, else from the camera's
+recent frames (`roost.events.recent_frames`): an event that started seconds ago has no
+finished recording segment yet, and notifications fetch its preview at once. Like Frigate's, it starts at the event's start and lasts at most
 `PREVIEW_SECONDS`; it is re-encoded (a GIF cannot be stream-copied), at a low frame rate
 and height to stay small, with a palette computed from the clip itself.
 """
@@ -65,5 +65,28 @@ def render_preview_gif(sources: Sequence[ClipSource], start: float, end: float,
             return None
         if done.returncode != 0 or not target.is_file() or target.stat().st_size == 0:
             logger.error("preview GIF failed: %s", done.stderr.decode(errors="replace").strip()[-400:])
+            return None
+        return target.read_bytes()
+
+
+def render_frames_gif(frames: Sequence[tuple[float, bytes]], ffmpeg: str | None = None) -> bytes | None:
+    """The GIF of `frames` ((epoch s, JPEG) at about PREVIEW_FPS, oldest first), or None
+    when there are none or ffmpeg failed (logged)."""
+    if not frames:
+        return None
+    with tempfile.TemporaryDirectory(prefix="roost-preview-") as work:
+        target = Path(work) / "preview.gif"
+        command = [ffmpeg or ffmpeg_binary(), "-hide_banner", "-loglevel", "error", "-y",
+                   "-f", "image2pipe", "-framerate", str(PREVIEW_FPS), "-c:v", "mjpeg", "-i", "pipe:0",
+                   "-an", "-filter_complex", _FILTER, "-loop", "0", "-f", "gif", str(target)]
+        try:
+            done = subprocess.run(command, input=b"".join(jpeg for _, jpeg in frames), capture_output=True,
+                                  timeout=RENDER_TIMEOUT_S, check=False)
+        except subprocess.TimeoutExpired:
+            logger.error("preview GIF took longer than %.0f s; gave up", RENDER_TIMEOUT_S)
+            return None
+        if done.returncode != 0 or not target.is_file() or target.stat().st_size == 0:
+            logger.error("preview GIF from recent frames failed: %s",
+                         done.stderr.decode(errors="replace").strip()[-400:])
             return None
         return target.read_bytes()

@@ -9,6 +9,7 @@ import logging
 import threading
 from collections.abc import Callable
 
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from roost.config.root import RoostConfig
@@ -23,8 +24,12 @@ from roost.store.models import EventRow
 logger = logging.getLogger(__name__)
 
 #: Columns other parts own once the row exists: the API and classifiers set sub labels,
-#: recording sets has_clip, the user sets retain.
-UPDATE_SKIPS = ("id", "has_clip", "sub_label", "sub_label_score")
+#: recording sets has_clip, the user sets retain, the snapshot writer sets `snapshot`
+#: (with the files it describes).
+UPDATE_SKIPS = ("id", "has_clip", "sub_label", "sub_label_score", "snapshot")
+#: Open events' `last_seen` is written at least this often (seconds of frame time), so a
+#: start after a crash ends them within this of the last time they were seen.
+LAST_SEEN_INTERVAL_S = 2.0
 
 
 class EventProcessor:
@@ -38,6 +43,7 @@ class EventProcessor:
         self.counts: dict[str, dict[tuple[str, str], tuple[int, int]]] = {}
         self.motion: dict[str, bool] = {}
         self.last_motion: dict[str, float] = {}
+        self._last_seen_written: dict[str, float] = {}  # camera → frame time of the last write
         self._lock = threading.Lock()
 
     def on_objects(self, camera: str, live: list[Event], gone: list[Event]) -> None:
@@ -63,6 +69,7 @@ class EventProcessor:
                 else:
                     self.active[current.id] = current
             self._publish_counts(camera)
+            self._write_last_seen(camera, live)
         for event in ended:
             if self.on_end is not None:
                 self.on_end(event)
@@ -111,6 +118,19 @@ class EventProcessor:
         for cam in {e.camera for e in ended}:
             self.on_objects(cam, [], [e for e in ended if e.camera == cam])
 
+    def _write_last_seen(self, camera: str, live: list[Event]) -> None:
+        """Every LAST_SEEN_INTERVAL_S, store when the camera's open events were last seen
+        (caller holds the lock)."""
+        if not live:
+            return
+        now = max(e.frame_time for e in live)
+        if now - self._last_seen_written.get(camera, float("-inf")) < LAST_SEEN_INTERVAL_S:
+            return
+        self._last_seen_written[camera] = now
+        seen = {e.id: e.frame_time for e in self.active.values() if e.camera == camera}
+        if seen:
+            self.database.writer.submit(functools.partial(_set_last_seen, seen=seen))
+
     def _publish_counts(self, camera: str) -> None:
         cam = self.config.cameras[camera]
         after = count_objects(camera, [e for e in self.active.values() if e.camera == camera],
@@ -137,6 +157,12 @@ def _set_row_sub_label(session: Session, event_id: str, name: str, score: float)
         row.sub_label, row.sub_label_score = name, score
 
 
+def _set_last_seen(session: Session, seen: dict[str, float]) -> None:
+    for event_id, frame_time in seen.items():
+        session.execute(update(EventRow).where(EventRow.id == event_id, EventRow.end_time.is_(None))
+                        .values(last_seen=frame_time))
+
+
 def _insert_row(session: Session, event: Event) -> None:
     session.add(EventRow(**event_row_values(event)))
 
@@ -149,4 +175,6 @@ def _update_row(session: Session, event: Event) -> None:
     for key, value in event_row_values(event).items():
         if key in UPDATE_SKIPS and not (key.startswith("sub_label") and event.sub_label):
             continue
+        if key == "has_snapshot" and not value:
+            continue  # set by the snapshot writer, which may be ahead of this event's view
         setattr(row, key, value)

@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from roost.config.media import ReviewConfig
@@ -37,6 +38,9 @@ Severity = Literal["alert", "detection"]
 ReviewChangeType = Literal["new", "update", "end"]
 #: Seconds without activity that end an item (Frigate counts frames; this is the same idea in time).
 REVIEW_END_AFTER_S = 5.0
+#: An open item's `last_seen` (its last active frame) is written at least this often, so a
+#: start after a crash ends it there (seconds of frame time).
+LAST_SEEN_INTERVAL_S = 2.0
 
 
 def new_review_id(start_time: float) -> str:
@@ -171,6 +175,19 @@ class ReviewGrouper:
         self.current = grown
         return [ReviewChange("update", item, grown)]
 
+    @property
+    def last_active(self) -> float:
+        """Frame time of the last active frame (epoch s)."""
+        return self._last_active
+
+    def end_now(self) -> list[ReviewChange]:
+        """End the open item at its last active frame (the camera stopped)."""
+        item = self.current
+        if item is None:
+            return []
+        self.current = None
+        return [ReviewChange("end", item, replace(item, end_time=self._last_active))]
+
     @staticmethod
     def _grown(item: ReviewItem, active: Sequence[tuple[Event, Severity]]) -> ReviewItem:
         events = [e for e, _ in active]
@@ -193,9 +210,16 @@ def group_review_items(camera: str, rules: ReviewRules, frames: Iterable[tuple[f
     return list(items.values())
 
 
-def _store_item(session: Session, item: ReviewItem) -> None:
+def _store_item(session: Session, item: ReviewItem, last_seen: float | None = None) -> None:
     """Insert or update the item's row; `has_been_reviewed` (set by the API) is left alone."""
-    session.merge(ReviewSegmentRow(**review_row_values(item)))
+    values = review_row_values(item)
+    values["last_seen"] = item.end_time if item.end_time is not None else last_seen
+    session.merge(ReviewSegmentRow(**values))
+
+
+def _set_last_seen(session: Session, item_id: str, last_seen: float) -> None:
+    session.execute(update(ReviewSegmentRow).where(ReviewSegmentRow.id == item_id,
+                                                   ReviewSegmentRow.end_time.is_(None)).values(last_seen=last_seen))
 
 
 def review_row_values(item: ReviewItem) -> dict[str, Any]:
@@ -212,15 +236,35 @@ class ReviewSegments:
         self.database = database
         self.hub = hub
         self.groupers = {camera: ReviewGrouper(camera, r) for camera, r in rules.items()}
+        self._last_seen_written: dict[str, float] = {}
 
     def set_rules(self, camera: str, rules: ReviewRules) -> None:
         """Apply changed switches (`review_alerts` / `review_detections`) from now on."""
         self.groupers[camera].rules = rules
 
     def update(self, camera: str, frame_time: float, events: Sequence[Event]) -> list[ReviewChange]:
-        changes = self.groupers[camera].update(frame_time, events)
+        grouper = self.groupers[camera]
+        changes = grouper.update(frame_time, events)
+        self._store(changes, grouper.last_active)
+        item = grouper.current
+        if item is not None and not changes and \
+                grouper.last_active - self._last_seen_written.get(camera, float("-inf")) >= LAST_SEEN_INTERVAL_S:
+            self._last_seen_written[camera] = grouper.last_active
+            self.database.writer.submit(functools.partial(_set_last_seen, item_id=item.id,
+                                                          last_seen=grouper.last_active))
+        return changes
+
+    def end_all(self, camera: str | None = None) -> list[ReviewChange]:
+        """End the open items (of one camera) at their last active frame: the camera's
+        process stopped, or Roost is stopping."""
+        changes = [c for name, g in self.groupers.items() if camera in (None, name) for c in g.end_now()]
+        self._store(changes, None)
+        return changes
+
+    def _store(self, changes: Sequence[ReviewChange], last_seen: float | None) -> None:
         for change in changes:
-            self.database.write(functools.partial(_store_item, item=change.after))
+            self.database.write(functools.partial(_store_item, item=change.after, last_seen=last_seen))
+            if change.after.end_time is None and last_seen is not None:
+                self._last_seen_written[change.after.camera] = last_seen
             if self.hub is not None:
                 self.hub.publish(change)
-        return changes

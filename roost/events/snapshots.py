@@ -1,5 +1,6 @@
 """Event snapshots: pure functions from a BGR frame to the images people get in
-notifications, plus their files `clips/<camera>-<event id>.jpg` / `-clean.png`.
+notifications, plus their files `clips/<camera>-<event id>.jpg` and `-clean.webp` (the unannotated frame,
+from the decoded pixels, encoded once; `-clean.png` of older versions is still read).
 
 Frames are BGR `(height, width, 3)` uint8 arrays at detect resolution; boxes and regions
 are `(x1, y1, x2, y2)` in that frame's pixels (x2/y2 exclusive). Order of drawing, as in
@@ -20,15 +21,19 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from roost.box import Box
 from roost.config.media import SnapshotsConfig
 from roost.events.clips import media_file
 
 Image = npt.NDArray[np.uint8]
-Box = tuple[int, int, int, int]
 
 #: Height of the UI thumbnail (Frigate's: fits Home Assistant's media browser).
 THUMBNAIL_HEIGHT = 175
 THUMBNAIL_QUALITY = 70
+#: WebP quality of clean copies: about a seventh of a PNG's bytes on vtest.avi (92 vs 673 kB
+#: per 768x576 frame) at the fidelity of a quality-90 JPEG (PSNR ~40 dB), enough for
+#: classifier training crops.
+CLEAN_WEBP_QUALITY = 90
 BOX_THICKNESS = 2
 #: Label colours (BGR), picked per label by a stable hash so a label keeps its colour.
 PALETTE: tuple[tuple[int, int, int], ...] = (
@@ -63,7 +68,13 @@ class SnapshotOptions:
 @dataclass(frozen=True)
 class SnapshotFiles:
     jpeg: Path
-    clean_png: Path
+    clean_webp: Path
+    clean_png: Path  # written by older versions; read, never written
+
+    @property
+    def clean(self) -> Path | None:
+        """The clean copy that exists (WebP first), or None."""
+        return next((p for p in (self.clean_webp, self.clean_png) if p.is_file()), None)
 
 
 def label_color(label: str) -> tuple[int, int, int]:
@@ -151,11 +162,18 @@ def snapshot_jpeg(frame: Image, box: Box, region: Box, label: str, score: float 
                        options.quality)
 
 
-def clean_png(frame: Image) -> bytes:
-    """The unannotated full frame as PNG (lossless; what classifier training crops from)."""
-    ok, data = cv2.imencode(".png", frame)
+def encode_png(image: Image) -> bytes:
+    ok, data = cv2.imencode(".png", image)
     if not ok:
-        raise ValueError(f"cannot encode a {frame.shape} image as PNG")
+        raise ValueError(f"cannot encode a {image.shape} image as PNG")
+    return bytes(data.tobytes())
+
+
+def clean_webp(frame: Image, quality: int = CLEAN_WEBP_QUALITY) -> bytes:
+    """The unannotated full frame as WebP (what classifier training crops from)."""
+    ok, data = cv2.imencode(".webp", frame, [int(cv2.IMWRITE_WEBP_QUALITY), quality])
+    if not ok:
+        raise ValueError(f"cannot encode a {frame.shape} image as WebP")
     return bytes(data.tobytes())
 
 
@@ -186,17 +204,19 @@ def android_jpeg(jpeg: bytes, quality: int = THUMBNAIL_QUALITY) -> bytes:
 
 
 def snapshot_files(clips_dir: Path, camera: str, event_id: str) -> SnapshotFiles:
-    """`clips/<camera>-<event id>.jpg` and `-clean.png` (validated to stay in `clips_dir`)."""
+    """`clips/<camera>-<event id>.jpg`, `-clean.webp` and the legacy `-clean.png`
+    (validated to stay in `clips_dir`)."""
     return SnapshotFiles(media_file(clips_dir, camera, event_id, ".jpg"),
+                         media_file(clips_dir, camera, event_id, "-clean.webp"),
                          media_file(clips_dir, camera, event_id, "-clean.png"))
 
 
-def write_snapshot(clips_dir: Path, camera: str, event_id: str, jpeg: bytes, png: bytes | None) -> SnapshotFiles:
-    """Write the snapshot (and its clean copy when given), each atomically (temp + rename),
-    so `has_snapshot` can be set as soon as this returns."""
+def write_snapshot(clips_dir: Path, camera: str, event_id: str, jpeg: bytes, clean: bytes | None) -> SnapshotFiles:
+    """Write the snapshot (and its clean WebP copy when given), each atomically (temp +
+    rename), so `has_snapshot` can be set as soon as this returns."""
     files = snapshot_files(clips_dir, camera, event_id)
     clips_dir.mkdir(parents=True, exist_ok=True)
-    for path, data in ((files.jpeg, jpeg), (files.clean_png, png)):
+    for path, data in ((files.jpeg, jpeg), (files.clean_webp, clean)):
         if data is None:
             continue
         partial = path.with_name(f".{path.name}.part")
@@ -209,7 +229,7 @@ def remove_snapshot(clips_dir: Path, camera: str, event_id: str) -> int:
     """Delete an event's snapshot files; returns how many existed."""
     files = snapshot_files(clips_dir, camera, event_id)
     removed = 0
-    for path in (files.jpeg, files.clean_png):
+    for path in (files.jpeg, files.clean_webp, files.clean_png):
         try:
             path.unlink()
             removed += 1

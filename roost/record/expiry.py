@@ -8,6 +8,7 @@ row ever points at a file that retention meant to keep, and no kept file loses i
 
 from __future__ import annotations
 
+import bisect
 import functools
 import logging
 import shutil
@@ -172,18 +173,26 @@ def relieve_disk_pressure(database: Database, cameras: Mapping[str, CameraConfig
 
 
 def reconcile_event_media(database: Database, media_dir: Path) -> int:
-    """Set `has_clip` / `has_snapshot` to whether the files exist (after a crash, or files
-    removed by hand); returns the number of events corrected."""
+    """Set `has_snapshot` to whether the snapshot file exists, and clear `has_clip` of
+    events whose recordings are gone and that have no stored clip of an older version
+    (after a crash, or files removed by hand); returns the number of events corrected."""
     clips_dir = media_dir / CLIPS_DIR_NAME
     with database.read() as session:
-        rows = session.execute(select(EventRow.id, EventRow.camera, EventRow.has_clip, EventRow.has_snapshot)).all()
+        rows = session.execute(select(EventRow.id, EventRow.camera, EventRow.start_time, EventRow.end_time,
+                                      EventRow.has_clip, EventRow.has_snapshot)).all()
+        spans = [(r.camera, r.start_time, r.end_time) for r in session.scalars(select(RecordingRow))]
+    recorded: dict[str, list[tuple[float, float]]] = {}
+    for camera, segment_start, segment_end in sorted(spans, key=lambda s: s[1]):
+        recorded.setdefault(camera, []).append((segment_start, segment_end))
     fixes: list[tuple[str, bool, bool]] = []
-    for event_id, camera, has_clip, has_snapshot in rows:
+    for event_id, camera, start, end, has_clip, has_snapshot in rows:
         try:
-            clip = clip_path(clips_dir, camera, event_id).exists()
+            stored_clip = clip_path(clips_dir, camera, event_id).exists()
             snapshot = snapshot_files(clips_dir, camera, event_id).jpeg.exists()
         except ValueError:
             continue
+        clip = bool(has_clip) and (stored_clip or _overlaps(recorded.get(camera, []), start, end or start))
+        clip = clip or stored_clip
         if (clip, snapshot) != (has_clip, has_snapshot):
             fixes.append((event_id, clip, snapshot))
 
@@ -195,3 +204,10 @@ def reconcile_event_media(database: Database, media_dir: Path) -> int:
         database.write(work)
         logger.info("corrected has_clip/has_snapshot of %d event(s) to match the files", len(fixes))
     return len(fixes)
+
+
+def _overlaps(spans: Sequence[tuple[float, float]], start: float, end: float) -> bool:
+    """Whether segments `spans` (sorted by start, not overlapping each other) touch
+    `[start, end]` (within a second): the last one starting before `end` must reach `start`."""
+    index = bisect.bisect_left(spans, (end + 1, float("-inf"))) - 1
+    return index >= 0 and spans[index][1] > start - 1

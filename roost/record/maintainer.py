@@ -2,8 +2,9 @@
 
 Every pass it moves finished cache segments to `recordings/YYYY-MM-DD/HH/<camera>/MM.SS.mp4`
 and indexes them (with the motion/object counts the camera pipeline reported through
-`note_activity`), discards corrupt ones, cuts requested event clips once the recordings
-cover them, watches free disk space, and runs the retention sweep every
+`note_activity`), discards corrupt ones, sets ended events' `has_clip` once the recordings
+cover them (clips themselves are cut on request, never stored per event), prunes the cache
+of clips cut on request, watches free disk space, and runs the retention sweep every
 `record.expire_interval` minutes.
 
 A segment is finished when no ffmpeg descendant of this process has it open and, for the
@@ -28,7 +29,8 @@ import psutil
 from sqlalchemy import select
 
 from roost.config.camera import CameraConfig
-from roost.events.clips import ClipSettings, clip_for_event, clip_wanted
+from roost.events.clip_cache import ClipCache
+from roost.events.clips import ClipSettings, clip_wanted, mark_has_clip
 from roost.record.activity import ActivityLog
 from roost.record.command import recorder_stream
 from roost.record.expiry import BYTES_PER_MB, SweepReport, relieve_disk_pressure, run_retention
@@ -43,7 +45,7 @@ logger = logging.getLogger(__name__)
 PASS_INTERVAL_S = 2.0
 #: The newest segment of a camera that nobody here has open counts as finished after this.
 NEWEST_IDLE_S = 10.0
-#: A clip is cut with what exists this long after its recordings should have arrived.
+#: `has_clip` is decided with what exists this long after the recordings should have arrived.
 CLIP_WAIT_S = 60.0
 #: Window of indexed segments for the current recording rate (disk floor).
 RATE_WINDOW_S = 600.0
@@ -86,6 +88,7 @@ class RecordingMaintainer:
         self.last_indexed_end: dict[str, float] = {}
         self._recent: collections.deque[Segment] = collections.deque()
         self._pending_clips: dict[str, float] = {}  # event id → time requested
+        self.clip_cache = ClipCache(media_dir)
         self._clip_lock = threading.Lock()
         minutes = min((c.record.expire_interval for c in self.cameras.values()), default=60)
         self.sweep_every_s = 60.0 * minutes
@@ -99,7 +102,8 @@ class RecordingMaintainer:
         self.activity.note(camera, frame_time, motion, active_objects)
 
     def request_clip(self, event_id: str) -> None:
-        """Cut this event's clip once its recordings (through post_capture) are indexed."""
+        """Set this ended event's `has_clip` once its recordings (through post_capture) are
+        indexed, when its label and zones keep clips."""
         with self._clip_lock:
             self._pending_clips.setdefault(event_id, self.clock())
 
@@ -114,11 +118,13 @@ class RecordingMaintainer:
         self._stopping.set()
         self._thread.join(timeout)
         self.process_cache(self.clock(), include_newest=True)
+        # events ended by the stop itself: decide has_clip with the recordings there are now
+        self.mark_ready_clips(float("inf"))
 
     def _run(self) -> None:
         while not self._stopping.wait(self.interval_s):
             now = self.clock()
-            for step in (self.process_cache, self.cut_ready_clips, self.check_disk):
+            for step in (self.process_cache, self.mark_ready_clips, self.check_disk, self.prune_clip_cache):
                 try:
                     step(now)
                 except Exception:  # keep recording bookkeeping alive; the next pass retries
@@ -194,8 +200,13 @@ class RecordingMaintainer:
         logger.debug("indexed %s (%.2f s, %d motion / %d object frames)", target, duration, motion, objects)
         return row
 
-    def cut_ready_clips(self, now: float) -> list[Path]:
-        """Cut the requested clips whose recordings are in (or that waited long enough)."""
+    def prune_clip_cache(self, now: float) -> int:
+        """Remove clips cut on request whose time in the cache is over."""
+        return self.clip_cache.prune()
+
+    def mark_ready_clips(self, now: float) -> list[str]:
+        """Set `has_clip` of the requested events whose recordings are in (or that waited
+        long enough); returns their ids."""
         with self._clip_lock:
             pending = dict(self._pending_clips)
         if not pending:
@@ -221,10 +232,10 @@ class RecordingMaintainer:
             covered_until = end_time + ClipSettings.from_camera(camera).post_capture
             if self.last_indexed_end.get(camera_name, 0.0) < covered_until and now < covered_until + CLIP_WAIT_S:
                 continue
-            path = clip_for_event(self.database, event_id, camera, self.media_dir)
+            covered = mark_has_clip(self.database, event_id, camera, self.media_dir)
             self._forget_clip(event_id)
-            if path is not None:
-                cut.append(path)
+            if covered:
+                cut.append(event_id)
         return cut
 
     def _forget_clip(self, event_id: str) -> None:

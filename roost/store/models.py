@@ -41,6 +41,12 @@ class EventRow(Base):
     detector_type: Mapped[str | None] = mapped_column(String(32))
     model_type: Mapped[str | None] = mapped_column(String(32))
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # top_score, score, box, region, attributes, type
+    #: The snapshot frame's own frame_time, box, area, region, score, attributes (the
+    #: event's `box` is the object's latest one, usually from another frame).
+    snapshot: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    #: Last frame time the object was seen while the event was open (written every few
+    #: seconds): a start after a crash ends the event there.
+    last_seen: Mapped[float | None] = mapped_column(Float)
 
     __table_args__ = (Index("ix_event_camera_start", "camera", "start_time"),)
 
@@ -77,6 +83,7 @@ class ReviewSegmentRow(Base):
     has_been_reviewed: Mapped[bool] = mapped_column(Boolean, default=False)
     thumb_path: Mapped[str | None] = mapped_column(String(512))
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # detections, objects, zones, sub_labels
+    last_seen: Mapped[float | None] = mapped_column(Float)  # last active frame while open (see EventRow)
 
 
 class TimelineRow(Base):

@@ -22,12 +22,11 @@ from roost.detect.duplicates import suppress_duplicates
 from roost.detect.region import Region
 from roost.detect.regions import calculate_regions
 from roost.motion import MotionDetector
-from roost.track.frame_result import FrameResult
+from roost.track.frame_result import FramePixels, FrameResult
 from roost.track.tracker import ObjectTracker
 
 logger = logging.getLogger(__name__)
 
-BEST_FRAME_JPEG_QUALITY = 90
 #: Regions overlapping by more than this are merged into one square. Lower than the regions
 #: module's default: on vtest.avi it cut detector runs per frame by a third (15.6 → 10.4/s)
 #: and CPU per camera from 35 % to 25 % of a core, with the same events in the tests.
@@ -84,13 +83,11 @@ class CameraPipeline:
         self.detections_run += len(regions)
         detections = suppress_duplicates(detections, (self.height, self.width))  # one per object across regions
         update = self.tracker.update(frame_time, detections, regions)
-        best_jpeg = None
+        best_frames: tuple[FramePixels, ...] = ()
         if any(o.best is not None and o.best.frame_time == frame_time for o in update.objects):
-            bgr = cv2.cvtColor(yuv, cv2.COLOR_YUV2BGR_I420)
-            ok, encoded = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, BEST_FRAME_JPEG_QUALITY])
-            best_jpeg = encoded.tobytes() if ok else None
+            best_frames = (FramePixels(frame_time, np.array(yuv, dtype=np.uint8, copy=True)),)
         return FrameResult(self.name, frame_time, motion_boxes, tuple(regions), update.objects,
-                           update.removed, best_jpeg)
+                           update.removed, best_frames)
 
     def _region_input(self, rgb: npt.NDArray[np.uint8], region: Region) -> npt.NDArray[np.uint8]:
         crop = rgb[region.y1:region.y2, region.x1:region.x2]

@@ -21,7 +21,7 @@ STILL_IOU = 0.6
 #: Boxes that refine a position box.
 POSITION_HISTORY = 10
 
-Box = tuple[int, int, int, int]
+from roost.box import Box
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from roost.detect.region import Region
 
-Box = tuple[int, int, int, int]
+from roost.box import Box as Box  # re-exported: the tracker imports it from here
 
 #: Characters of the random part of an object id (CONTRACT.md: 6 of [a-z0-9]).
 ID_ALPHABET = string.ascii_lowercase + string.digits

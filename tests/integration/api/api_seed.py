@@ -22,7 +22,7 @@ from roost.api import ApiContext, LatestFrame, OverlayObject, serve_api
 from roost.config import validate_raw
 from roost.controls import CameraControls
 from roost.events.clips import clip_path
-from roost.events.snapshots import SnapshotOptions, clean_png, snapshot_jpeg, thumbnail_base64, thumbnail_jpeg, write_snapshot
+from roost.events.snapshots import SnapshotOptions, clean_webp, snapshot_jpeg, thumbnail_base64, thumbnail_jpeg, write_snapshot
 from roost.ffmpeg import ffmpeg_binary
 from roost.hub import Hub
 from roost.record.segments import recording_path
@@ -128,7 +128,7 @@ def seed(media: Path, segment_source: Path) -> Seeded:
     }
     for key in ("with_media", "live", "to_delete"):
         row = events[key]
-        write_snapshot(clips, row.camera, row.id, jpeg, clean_png(image))
+        write_snapshot(clips, row.camera, row.id, jpeg, clean_webp(image))
     clip = clip_path(clips, "front", events["with_media"].id)
     clip.write_bytes(segment_source.read_bytes())
     clip_path(clips, "front", events["to_delete"].id).write_bytes(b"not really a clip")

@@ -110,7 +110,7 @@ def test_delete_removes_row_and_media(client: Any, seeded: Seeded) -> None:
     assert files.jpeg.exists() and clip_path(clips, row.camera, row.id).exists()
     assert client.delete(f"/api/events/{row.id}").json()["success"] is True
     assert client.get(f"/api/events/{row.id}").status_code == 404
-    assert not files.jpeg.exists() and not files.clean_png.exists()
+    assert not files.jpeg.exists() and not files.clean_webp.exists()
     assert not clip_path(clips, row.camera, row.id).exists()
 
 

@@ -1,4 +1,5 @@
-"""Event clips cut from indexed segments with concat + stream copy."""
+"""Event clips cut from indexed segments with concat + stream copy, on request; the
+maintainer only sets `has_clip` (no clip is stored per event)."""
 
 from __future__ import annotations
 
@@ -41,8 +42,8 @@ def test_clip_covers_pre_and_post_capture(tmp_path: Path, h264_source: Path, dat
     camera = camera_config(h264_source, {"record": {"enabled": True, "events": {"pre_capture": 2, "post_capture": 2}}})
     index_split_source(database, tmp_path, h264_source, "front", START0)
     add_event(database, "e1", START0 + 5, START0 + 7)
-    clip = clip_for_event(database, "e1", camera, tmp_path)
-    assert clip == tmp_path / "clips" / "front-e1.mp4" and clip.exists()
+    clip = clip_for_event(database, "e1", camera, tmp_path, tmp_path / "cut" / "e1.mp4")
+    assert clip == tmp_path / "cut" / "e1.mp4" and clip.exists()
     # span START0+3 .. START0+9: six seconds, starting on the key frame at 3 s
     assert duration_of(clip) == pytest.approx(6.0, abs=0.25)
     got = packet_hashes(clip)
@@ -56,7 +57,7 @@ def test_clip_keeps_the_last_max_seconds(tmp_path: Path, h264_source: Path, data
                                          "save_clips": {"max_seconds": 4}})
     index_split_source(database, tmp_path, h264_source, "front", START0)
     add_event(database, "long", START0 + 2, START0 + 9)
-    clip = clip_for_event(database, "long", camera, tmp_path)
+    clip = clip_for_event(database, "long", camera, tmp_path, tmp_path / "long.mp4")
     assert clip is not None
     assert duration_of(clip) == pytest.approx(4.0, abs=0.25)
     assert same_packets(packet_hashes(clip), packet_hashes(h264_source), first=7 * FPS)  # 11 s - 4 s
@@ -67,7 +68,7 @@ def test_legacy_save_clips_capture_settings_apply(tmp_path: Path, h264_source: P
                                          "save_clips": {"enabled": True, "pre_capture": 1, "post_capture": 1}})
     index_split_source(database, tmp_path, h264_source, "front", START0)
     add_event(database, "old", START0 + 4, START0 + 6)
-    clip = clip_for_event(database, "old", camera, tmp_path)
+    clip = clip_for_event(database, "old", camera, tmp_path, tmp_path / "old.mp4")
     assert clip is not None and duration_of(clip) == pytest.approx(4.0, abs=0.25)
 
 
@@ -77,25 +78,29 @@ def test_no_clip_for_event_in_progress_or_without_recordings(tmp_path: Path, h26
     index_split_source(database, tmp_path, h264_source, "front", START0)
     add_event(database, "live", START0 + 4, None)
     add_event(database, "later", START0 + 1000, START0 + 1010)
-    assert clip_for_event(database, "live", camera, tmp_path) is None
-    assert clip_for_event(database, "later", camera, tmp_path) is None
+    assert clip_for_event(database, "live", camera, tmp_path, tmp_path / "live.mp4") is None
+    assert clip_for_event(database, "later", camera, tmp_path, tmp_path / "later.mp4") is None
     assert not event_row(database, "later").has_clip
 
 
-def test_requested_clip_is_cut_once_recordings_are_due(tmp_path: Path, h264_source: Path, database: Database) -> None:
+def test_ended_event_gets_has_clip_once_recordings_are_due_and_no_file(
+        tmp_path: Path, h264_source: Path, database: Database) -> None:
     camera = camera_config(h264_source, {"record": {"enabled": True, "events": {"pre_capture": 1, "post_capture": 1}}})
     now = [START0 + 9.0]
     maintainer = RecordingMaintainer(database, {"front": camera}, tmp_path, clock=lambda: now[0])
     index_split_source(database, tmp_path, h264_source, "front", START0)
     add_event(database, "e2", START0 + 3, START0 + 6)
     maintainer.request_clip("e2")
-    assert maintainer.cut_ready_clips(now[0]) == []  # not indexed by this maintainer, not overdue
+    assert maintainer.mark_ready_clips(now[0]) == []  # not indexed by this maintainer, not overdue
+    assert not event_row(database, "e2").has_clip
     now[0] = START0 + 7 + CLIP_WAIT_S + 1
-    assert maintainer.cut_ready_clips(now[0]) == [tmp_path / "clips" / "front-e2.mp4"]
-    assert maintainer.cut_ready_clips(now[0]) == []  # done once
+    assert maintainer.mark_ready_clips(now[0]) == ["e2"]
+    assert maintainer.mark_ready_clips(now[0]) == []  # done once
+    assert event_row(database, "e2").has_clip
+    assert not (tmp_path / "clips").exists() or not list((tmp_path / "clips").iterdir())  # nothing stored
 
 
-def test_clips_are_only_cut_for_the_labels_zones_and_cameras_that_keep_them(
+def test_has_clip_only_for_the_labels_zones_and_cameras_that_keep_them(
         tmp_path: Path, h264_source: Path, database: Database) -> None:
     events = {"pre_capture": 1, "post_capture": 1, "objects": ["person"], "required_zones": ["yard"]}
     front = camera_config(h264_source, {"record": {"enabled": True, "events": events},
@@ -114,6 +119,19 @@ def test_clips_are_only_cut_for_the_labels_zones_and_cameras_that_keep_them(
     database.write(lambda s: s.add_all(rows))
     for row in rows:
         maintainer.request_clip(row.id)
-    assert maintainer.cut_ready_clips(START0 + 100) == [tmp_path / "clips" / "front-wanted.mp4"]
-    assert maintainer.cut_ready_clips(START0 + 100) == []  # the others were dropped, not left pending
-    assert sorted(p.name for p in (tmp_path / "clips").iterdir()) == ["front-wanted.mp4"]
+    assert maintainer.mark_ready_clips(START0 + 100) == ["wanted"]
+    assert maintainer.mark_ready_clips(START0 + 100) == []  # the others were dropped, not left pending
+    assert [r.id for r in rows if event_row(database, r.id).has_clip] == ["wanted"]
+
+
+def test_events_ended_by_a_stop_get_has_clip_from_the_final_pass(tmp_path: Path, h264_source: Path,
+                                                                  database: Database) -> None:
+    camera = camera_config(h264_source, {"record": {"enabled": True, "events": {"pre_capture": 1, "post_capture": 1}}})
+    maintainer = RecordingMaintainer(database, {"front": camera}, tmp_path, clock=lambda: START0 + 8.0,
+                                     interval_s=3600)
+    index_split_source(database, tmp_path, h264_source, "front", START0)
+    add_event(database, "stopped", START0 + 3, START0 + 6)  # ended by the stop, just now
+    maintainer.start()
+    maintainer.request_clip("stopped")
+    maintainer.stop()
+    assert event_row(database, "stopped").has_clip

@@ -49,7 +49,7 @@ def test_migrations_on_real_postgresql(postgres_url: str) -> None:
     try:
         check_round_trip(db)
         with db.engine.connect() as conn:
-            assert conn.execute(text("select version_num from alembic_version")).scalar() == "0001"
+            assert conn.execute(text("select version_num from alembic_version")).scalar() == "0002"
     finally:
         db.close()
 
