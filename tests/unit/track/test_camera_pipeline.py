@@ -84,11 +84,10 @@ def test_detect_switched_off_ends_tracked_objects_and_runs_no_detector() -> None
     assert off[1].removed == () and detector.calls == calls
 
 
-@pytest.mark.xfail(strict=True, reason="issue 13 item 1 (helper detect-quality): detections of overlapping "
-                   "regions are not merged before the tracker; remove this mark when cross-region NMS lands")
 def test_overlapping_regions_do_not_make_a_second_track() -> None:
     detector = SquareDetector()
     small = camera(detect={"width": 320, "height": 240, "fps": FPS})  # regions overlap in this frame
     pipeline = CameraPipeline("yard", small, detector)
-    results = run(pipeline, [[] for _ in range(3)] + [[(20 + 15 * i, 100)] for i in range(12)])
+    positions = [[] for _ in range(3)] + [[(20 + 15 * i, 100)] for i in range(12)]
+    results = [pipeline.process(T0 + i / FPS, to_yuv(frame_with(p)[:240, :320])) for i, p in enumerate(positions)]
     assert max(len(r.objects) for r in results) == 1
