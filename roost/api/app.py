@@ -25,7 +25,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from roost import FRIGATE_STYLE_VERSION
 from roost.api import (
-    auth, event_actions, event_media, events, exports, live, recordings, review, stats_config, users, vod, ws,
+    auth, event_actions, event_media, events, exports, live, ptz, recordings, review, stats_config, users, vod, ws,
 )
 from roost.api.auth import authorize, jwt_secret
 from roost.api.context import ApiContext
@@ -40,7 +40,7 @@ logger = logging.getLogger(__name__)
 TRAVERSAL = re.compile(r"(^|[\\/])\.\.([\\/]|$)")
 #: Routers that name their own paths, in matching order; `live` (catch-all camera paths) goes last.
 NAMED_ROUTERS = (stats_config.router, events.router, event_actions.router, event_media.router, review.router,
-                 exports.router, recordings.router)
+                 exports.router, recordings.router, ptz.router)
 
 
 def is_traversal(text: str) -> bool:

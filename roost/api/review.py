@@ -44,7 +44,10 @@ def list_review(context: Ctx, cameras: str | None = None, labels: str | None = N
                 severity: Literal["alert", "detection"] | None = None,
                 after: float | None = None, before: float | None = None,
                 limit: int = Query(100, ge=1, le=100_000),
-                reviewed: int = Query(0, ge=0, le=1, description="0: only items not yet reviewed")) -> JSONResponse:
+                reviewed: int | None = Query(None, ge=0, le=1, description=(
+                    "absent: every item; 0: only items not yet reviewed; 1: only reviewed ones"))) -> JSONResponse:
+    """Frigate's semantics, which Home Assistant's media browser relies on: without
+    `reviewed` the list holds reviewed and unreviewed items alike."""
     clauses = _filters(cameras, labels, zones)
     if severity is not None:
         clauses.append(ReviewSegmentRow.severity == severity)
@@ -52,8 +55,8 @@ def list_review(context: Ctx, cameras: str | None = None, labels: str | None = N
         clauses.append(or_(ReviewSegmentRow.end_time.is_(None), ReviewSegmentRow.end_time > after))
     if before is not None:
         clauses.append(ReviewSegmentRow.start_time < before)
-    if not reviewed:
-        clauses.append(ReviewSegmentRow.has_been_reviewed.is_(False))
+    if reviewed is not None:
+        clauses.append(ReviewSegmentRow.has_been_reviewed.is_(bool(reviewed)))
     with context.database.read() as session:
         rows = session.scalars(select(ReviewSegmentRow).where(*clauses)
                                .order_by(ReviewSegmentRow.start_time.desc()).limit(limit)).all()
