@@ -24,10 +24,12 @@ from roost.api.examples import examples_router
 from roost.api.server import ApiServers, serve_api
 from roost.api.training import TrainingState, training_router
 from roost.classify.classifiers import Classifiers
+from roost.config.detect_size import fill_detect_sizes
 from roost.config.errors import ConfigError
 from roost.config.loading import LoadedConfig
 from roost.config.services import RUNNABLE_DETECTOR_TYPES, DetectorConfig
-from roost.config.source import resolve_config
+from roost.config.source import config_origin
+from roost.config.startup import startup_config
 from roost.controls import CameraControls
 from roost.events.frame_results import FrameResultHandler
 from roost.events.processor import EventProcessor
@@ -46,10 +48,6 @@ from roost.store import Database, database_url
 from roost.train.run import Trainer
 
 logger = logging.getLogger(__name__)
-
-#: Frigate sections that validate but do nothing in Roost; warned about when switched on.
-UNSUPPORTED_WHEN_ENABLED = ("birdseye", "face_recognition", "lpr", "audio")
-
 
 class StartupError(Exception):
     """Roost cannot run as configured (e.g. its HTTP port is taken); `serve` exits 1."""
@@ -98,6 +96,7 @@ class Supervisor:
         for sub in ("recordings", "clips", "exports", "cache"):
             (self.media_dir / sub).mkdir(parents=True, exist_ok=True)
         self._report_config()
+        fill_detect_sizes(self.config.cameras)  # no-op after startup_config, which probed already
         db_config = self.config.database
         self.database = database = Database(database_url(db_config.path, db_config.url, self.media_dir))
         database.migrate()
@@ -161,15 +160,13 @@ class Supervisor:
         return status
 
     def _report_config(self) -> None:
+        logger.info("config: %s", config_origin(self.loaded))
         if self.loaded.source is None:
             camera = next(iter(self.config.cameras.values()))
             logger.info("using the demo camera 'demo' on %s (no config file; see README to add yours)",
                         camera.ffmpeg.inputs[0].path)
         for warning in self.loaded.warnings:
             logger.warning("config: %s", warning)
-        for section in UNSUPPORTED_WHEN_ENABLED:
-            if getattr(getattr(self.config, section), "enabled", False):
-                logger.warning("%s is enabled in the config, but Roost does not implement it; ignored", section)
 
     def _on_event_end(self, event_id: str) -> None:
         if self.maintainer is not None:
@@ -224,7 +221,7 @@ class Supervisor:
 
 def serve(config_path: Path | None, media_dir: Path) -> int:
     try:
-        loaded = resolve_config(config_path, media_dir)
+        loaded = startup_config(config_path, media_dir)
     except ConfigError as error:
         logger.error("%s", error.report())
         logger.error("Roost will not start with an invalid config; fix the errors above")

@@ -52,6 +52,7 @@ class MqttPublisher:
         self.config = config
         self.mqtt = config.mqtt
         self.prefix = config.mqtt.topic_prefix
+        self.qos = FEED_QOS if config.mqtt.qos is None else config.mqtt.qos  # Frigate's mqtt.qos
         self.hub = hub
         self.controls = controls
         self.stats = stats
@@ -136,7 +137,7 @@ class MqttPublisher:
         # QoS 1 for state too: a client with a persistent session that reconnects after a
         # broker restart later than Roost still gets the counts and states sent meanwhile.
         result = self.client.publish(self.topic(publication.topic), publication.wire_payload(),
-                                     qos=FEED_QOS, retain=publication.retain)
+                                     qos=self.qos, retain=publication.retain)
         if result.rc not in (mqtt.MQTT_ERR_SUCCESS, mqtt.MQTT_ERR_NO_CONN):
             logger.warning("MQTT: publishing %s failed (%s)", publication.topic, mqtt.error_string(result.rc))
 
