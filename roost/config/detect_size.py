@@ -39,9 +39,8 @@ def probe_detect_size(camera: CameraConfig) -> Size | None:
     if stream is None or binary is None:
         return None
     rtsp = stream.path.lower().startswith(("rtsp://", "rtsps://"))
-    _, _, input_args = camera.ffmpeg.command_args(stream, fps=camera.detect.fps)
-    # Only the demuxer's transport options matter for probing; -re/-stream_loop would stall it.
-    transport = [a for a in input_args if a in ("-rtsp_transport", "tcp", "udp")] if rtsp else []
+    # Over TCP with a 5 s socket timeout, so an unreachable camera fails fast.
+    transport = ["-rtsp_transport", "tcp", "-timeout", "5000000"] if rtsp else []
     command = [binary, "-v", "error", *transport, "-select_streams", "v:0",
                "-show_entries", "stream=width,height", "-of", "json", stream.path]
     try:
