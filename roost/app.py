@@ -43,6 +43,7 @@ from roost.record.expiry import reconcile_event_media
 from roost.record.maintainer import RecordingMaintainer
 from roost.record.command import recorder_stream
 from roost.record.recorder import Recorder
+from roost.start_banner import start_banner
 from roost.stats import build_stats
 from roost.store import Database, database_url
 from roost.train.run import Trainer
@@ -139,6 +140,9 @@ class Supervisor:
             self.mqtt = MqttPublisher(self.config, self.hub, self.controls, stats=self.stats)
             self.mqtt.start()
         logger.info("Roost started with %d camera(s): %s", len(self.config.cameras), ", ".join(self.config.cameras))
+        passwords = [getattr(s.config.app.state, "admin_password", None) for s in self.api.servers]
+        for line in start_banner(self.config, next((p for p in passwords if p), None)):
+            logger.info("%s", line)
 
     def _config_changed(self, loaded: LoadedConfig) -> bool:
         """A saved config change: classification models apply now; True when anything

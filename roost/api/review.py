@@ -14,6 +14,7 @@ from sqlalchemy import ColumnElement, or_, select, update
 
 from roost.api.event_json import json_contains
 from roost.api.params import EVENT_ID, Ctx, csv_values, not_found, timezone_param
+from roost.api.review_media import thumb_path
 from roost.store.models import ReviewSegmentRow
 
 router = APIRouter(tags=["review"])
@@ -22,10 +23,12 @@ DAY_S = 86_400
 
 
 def review_json(row: ReviewSegmentRow) -> dict[str, Any]:
-    data = {"detections": [], "objects": [], "zones": [], "sub_labels": [], **(row.data or {})}
+    """Frigate's review item JSON. `thumb_path` is always set (the thumbnail is made on
+    first request, see roost.api.review_media); `data.audio` is empty (no audio detection)."""
+    data = {"detections": [], "objects": [], "zones": [], "sub_labels": [], "audio": [], **(row.data or {})}
     return {"id": row.id, "camera": row.camera, "start_time": row.start_time, "end_time": row.end_time,
             "has_been_reviewed": bool(row.has_been_reviewed), "severity": row.severity,
-            "thumb_path": row.thumb_path, "data": data}
+            "thumb_path": row.thumb_path or thumb_path(row.camera, row.id), "data": data}
 
 
 def _filters(cameras: str | None, labels: str | None, zones: str | None) -> list[ColumnElement[bool]]:
