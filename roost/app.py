@@ -180,7 +180,8 @@ class Supervisor:
         cameras = self.pipeline.camera_stats() if self.pipeline else {}
         detectors = self.pipeline.detector_stats() if self.pipeline else {}
         return build_stats(cameras, detectors, self.started_at,
-                           [self.media_dir / "recordings", self.media_dir / "clips"])
+                           [self.media_dir / "recordings", self.media_dir / "clips"],
+                           detector_error=self.pipeline.detector_error if self.pipeline else None)
 
     def request_stop(self) -> None:
         """Ask `wait` to return; safe in a signal handler. It takes no lock: the handler runs

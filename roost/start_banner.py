@@ -20,9 +20,9 @@ def start_banner(config: RoostConfig, admin_password: str | None) -> list[str]:
     lines: list[str] = []
     if config.auth.enabled:
         lines.append(f"Open {_url(config.auth.host, config.auth.port)} in a browser (log in as admin)")
-    if config.api.enabled:
-        lines.append(f"Home Assistant / trusted clients (no login): {_url(config.api.host, config.api.port)}")
     if admin_password is not None:
         lines.append(f"Admin login: user 'admin', password '{admin_password}' (shown only now; change it "
                      "after logging in; auth.reset_admin_password: true makes a new one at the next start)")
+    if config.api.enabled:
+        lines.append(f"Home Assistant / trusted clients (no login): {_url(config.api.host, config.api.port)}")
     return lines
