@@ -140,7 +140,7 @@ class Supervisor:
             self.mqtt = MqttPublisher(self.config, self.hub, self.controls, stats=self.stats)
             self.mqtt.start()
         logger.info("Roost started with %d camera(s): %s", len(self.config.cameras), ", ".join(self.config.cameras))
-        passwords = [getattr(s.config.app.state, "admin_password", None) for s in self.api.servers]
+        passwords = [getattr(getattr(s.config.app, "state", None), "admin_password", None) for s in self.api.servers]
         for line in start_banner(self.config, next((p for p in passwords if p), None)):
             logger.info("%s", line)
 

@@ -10,7 +10,7 @@ import re
 from roost.config.base import Point, is_relative
 from roost.config.camera import CameraConfig
 from roost.config.errors import ConfigIssue
-from roost.config.ffmpeg import lacks_segment_muxer
+from roost.config.ffmpeg import Role, lacks_segment_muxer
 from roost.config.root import RoostConfig
 
 CAMERA_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -46,7 +46,7 @@ def _camera_checks(name: str, camera: CameraConfig, camera_names: set[str],
             seen[role] = index
     if inputs and "detect" not in seen:
         issues.append(ConfigIssue(f"{base}.ffmpeg.inputs", "no input has the detect role; exactly one must"))
-    record_role = "record" if "record" in seen else "clips" if "clips" in seen else None
+    record_role: Role | None = "record" if "record" in seen else "clips" if "clips" in seen else None
     if record_role is not None:
         args = camera.ffmpeg.record_output_args(record_role)
         if lacks_segment_muxer(args):
