@@ -14,7 +14,7 @@ from sqlalchemy import ColumnElement, or_, select, update
 
 from roost.api.event_json import json_contains
 from roost.api.params import EVENT_ID, Ctx, csv_values, not_found, timezone_param
-from roost.api.review_media import thumb_path
+from roost.api.review_media import load_review, thumb_path
 from roost.store.models import ReviewSegmentRow
 
 router = APIRouter(tags=["review"])
@@ -95,13 +95,7 @@ def review_summary(context: Ctx, timezone: str | None = None, cameras: str | Non
 
 @router.get("/review/{review_id}", summary="One review item")
 def get_review(review_id: str, context: Ctx) -> JSONResponse:
-    if not EVENT_ID.match(review_id):
-        raise not_found(f"review item '{review_id[:64]}' not found")
-    with context.database.read() as session:
-        row = session.get(ReviewSegmentRow, review_id)
-    if row is None:
-        raise not_found(f"review item '{review_id}' not found")
-    return JSONResponse(review_json(row))
+    return JSONResponse(review_json(load_review(context, review_id)))
 
 
 class ViewedBody(BaseModel):

@@ -58,7 +58,7 @@ def thumb_path(camera: str, review_id: str) -> str:
     return f"{FRIGATE_CLIPS_ROOT}/{THUMB_DIR}/{thumb_name(camera, review_id)}"
 
 
-def _load_review(context: ApiContext, review_id: str) -> ReviewSegmentRow:
+def load_review(context: ApiContext, review_id: str) -> ReviewSegmentRow:
     if not EVENT_ID.match(review_id):
         raise not_found(f"review item '{review_id[:64]}' not found")
     with context.database.read() as session:
@@ -139,7 +139,7 @@ def review_thumb(filename: str, context: Ctx) -> Response:
     match = THUMB_NAME.match(filename)
     if match is None:
         raise not_found(f"'{filename[:80]}' is not thumb-<camera>-<review id>.webp")
-    row = _load_review(context, match["id"])
+    row = load_review(context, match["id"])
     if row.camera != match["camera"]:
         raise not_found(f"review item {row.id} is not from camera {match['camera']}")
     path = review_thumbnail(context, row)
@@ -171,7 +171,7 @@ def _render_mp4(context: ApiContext, row: ReviewSegmentRow, start: float, end: f
             response_class=Response)
 def review_preview(review_id: str, context: Ctx,
                    format: Literal["gif", "mp4"] = Query("gif", description="gif (default) or mp4")) -> Response:
-    row = _load_review(context, review_id)
+    row = load_review(context, review_id)
     camera = context.loaded.config.cameras.get(row.camera)
     start, end = preview_span(row.start_time, row.end_time, time.time())
     if format == "gif":
