@@ -76,6 +76,10 @@ class ModelConfig(RoostModel):
     input_dtype: Literal["int", "float", "float_denorm"] = "int"
     model_type: ModelType | None = None
     labelmap: dict[int, str] = Field(default_factory=dict)
+    attributes_map: dict[str, list[str]] = Field(default_factory=dict)
+
+    ignored_keys: ClassVar[dict[str, str]] = {
+        "attributes_map": "Roost assigns no attributes (face, license_plate, ...) to tracked objects"}
 
     @property
     def model_type_resolved(self) -> str:

@@ -154,3 +154,13 @@ def test_detect_size_is_optional_and_filled_by_probing() -> None:
     assert config.cameras["front_door"].frame_shape == (1080, 1920)
     assert config.cameras["offline"].frame_shape == (DEFAULT_DETECT_SIZE[1], DEFAULT_DETECT_SIZE[0])
     assert [w.path for w in warnings] == ["cameras.offline.detect"]
+
+
+def test_frigate_bundled_ffmpeg_versions_mean_roosts_ffmpeg() -> None:
+    raw = current_raw()
+    raw["ffmpeg"]["path"] = "7.0"  # Frigate 0.15+: pick its bundled ffmpeg 7
+    raw["model"]["attributes_map"] = {"person": ["face"]}
+    loaded = validate_raw(raw)
+    camera = loaded.config.cameras["front_door"]
+    assert Path(detect_command(camera, camera.ffmpeg.inputs[0])[0]).name == "ffmpeg"
+    assert "model.attributes_map" in [w.path for w in loaded.warnings]
