@@ -29,7 +29,6 @@ from roost.config.errors import ConfigError
 from roost.config.loading import LoadedConfig
 from roost.config.services import RUNNABLE_DETECTOR_TYPES, DetectorConfig
 from roost.config.source import config_origin
-from roost.config.startup import startup_config
 from roost.controls import CameraControls
 from roost.events.frame_results import FrameResultHandler
 from roost.events.processor import EventProcessor
@@ -38,6 +37,7 @@ from roost.hub import Hub
 from roost.logs import configure_logging
 from roost.paths import model_cache_dir
 from roost.pipeline import Pipeline
+from roost.preflight import preflight
 from roost.publish.publisher import MqttPublisher
 from roost.record.expiry import reconcile_event_media
 from roost.record.maintainer import RecordingMaintainer
@@ -226,7 +226,7 @@ class Supervisor:
 
 def serve(config_path: Path | None, media_dir: Path) -> int:
     try:
-        loaded = startup_config(config_path, media_dir)
+        loaded = preflight(config_path, media_dir)
     except ConfigError as error:
         logger.error("%s", error.report())
         logger.error("Roost will not start with an invalid config; fix the errors above")

@@ -11,7 +11,6 @@ from roost import FRIGATE_STYLE_VERSION, __version__
 from roost.config.errors import ConfigError
 from roost.config.services import RUNNABLE_DETECTOR_TYPES
 from roost.config.source import config_origin
-from roost.config.startup import startup_config
 from roost.logs import LOG_FORMAT
 from roost.paths import media_dir as default_media_dir
 
@@ -54,8 +53,10 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _check_config(args: argparse.Namespace) -> int:
+    from roost.preflight import preflight
+
     try:
-        loaded = startup_config(args.config, _media_dir(args))
+        loaded = preflight(args.config, _media_dir(args))
     except ConfigError as error:
         print(error.report(), file=sys.stderr)
         return 1

@@ -35,7 +35,7 @@ def make_video(path: Path) -> Path:
     return path
 
 
-def suite_configs(tmp: Path) -> dict[str, dict[str, Any] | None]:
+def suite_configs(tmp: Path, postgres_url: str) -> dict[str, dict[str, Any] | None]:
     """name → parsed config (None: no file, the built-in demo)."""
     video = make_video(tmp / "video.mp4")
     configs: dict[str, dict[str, Any] | None] = {"built-in demo": None}
@@ -53,6 +53,9 @@ def suite_configs(tmp: Path) -> dict[str, dict[str, Any] | None]:
     configs["record preset, no detect size"] = {
         **base, "ffmpeg": {"output_args": {"record": "preset-record-generic-audio-copy"}}, "record": {"enabled": True}}
     configs["missing model file"] = {**base, "model": {"path": str(tmp / "no-such-model.onnx")}}
+    configs["postgres database"] = {**base, "database": {"url": postgres_url}}
+    configs["unreachable database"] = {**base, "database": {
+        "url": f"postgresql+psycopg://roost@127.0.0.1:{free_port()}/roost"}}
     return configs
 
 
@@ -99,9 +102,10 @@ def serve_starts(config: Path | None, tmp: Path) -> tuple[bool, str]:
 
 
 @pytest.mark.slow
-def test_check_config_ok_means_serve_starts(tmp_path: Path) -> None:
+@pytest.mark.postgres
+def test_check_config_ok_means_serve_starts(tmp_path: Path, postgres_url: str) -> None:
     results: dict[str, bool] = {}
-    for name, raw in suite_configs(tmp_path).items():
+    for name, raw in suite_configs(tmp_path, postgres_url).items():
         work = tmp_path / name.replace("/", "_").replace(" ", "_")
         work.mkdir()
         config = isolated(raw, work)
@@ -118,4 +122,5 @@ def test_check_config_ok_means_serve_starts(tmp_path: Path) -> None:
     # The suite really exercised both sides: configs that pass, and the bad model path.
     assert results["built-in demo"] and results["tests/unit/config/frigate_current_example.yml"]
     assert results["config/config.example.yml"] and results["record preset, no detect size"]
-    assert not results["missing model file"]
+    assert results["postgres database"]
+    assert not results["missing model file"] and not results["unreachable database"]
