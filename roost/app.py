@@ -24,11 +24,12 @@ from roost.api.examples import examples_router
 from roost.api.server import ApiServers, serve_api
 from roost.api.training import TrainingState, training_router
 from roost.classify.classifiers import Classifiers
-from roost.config.detect_size import fill_detect_sizes
+from roost.config.detect_size import fill_detect_sizes, probe_detect_size
 from roost.config.errors import ConfigError
 from roost.config.loading import LoadedConfig
 from roost.config.services import RUNNABLE_DETECTOR_TYPES, DetectorConfig
 from roost.config.source import config_origin
+from roost.config.startup import resolve_detect_sizes
 from roost.controls import CameraControls
 from roost.events.frame_results import FrameResultHandler
 from roost.events.processor import EventProcessor
@@ -148,6 +149,15 @@ class Supervisor:
         """A saved config change: classification models apply now; True when anything
         else changed, which needs a restart."""
         before = self.config.model_dump(exclude={"classification"})
+        running: dict[int, tuple[int, int]] = {}
+        for name, camera in loaded.config.cameras.items():
+            old = self.config.cameras.get(name)
+            if old is not None and old.detect.width and old.detect.height:
+                running[id(camera)] = (old.detect.width, old.detect.height)
+        # Cameras without a detect size keep the one probed at start (new ones are probed).
+        errors, _ = resolve_detect_sizes(loaded.config, lambda c: running.get(id(c)) or probe_detect_size(c))
+        for error in errors:
+            logger.error("config change: %s", error)
         self.loaded, self.config = loaded, loaded.config
         if self.context is not None:
             self.context.loaded = loaded

@@ -27,19 +27,27 @@ def startup_config(explicit: Path | None, media_dir: Path, probe: Prober = probe
     with all problems at once. Warnings land in `loaded.warnings`."""
     loaded = resolve_config(explicit, media_dir)
     config = loaded.config
-    unsized = {n for n, c in config.cameras.items() if c.detect.width is None or c.detect.height is None}
-    warnings = list(loaded.warnings)
-    errors: list[ConfigIssue] = []
-    if unsized:
-        warnings += fill_detect_sizes({n: config.cameras[n] for n in unsized}, probe)
-        more_errors, more_warnings = cross_checks(config)
-        errors += [i for i in more_errors if _about(i, unsized)]
-        warnings += [w for w in more_warnings if _about(w, unsized)]
+    errors, size_warnings = resolve_detect_sizes(config, probe)
+    warnings = list(loaded.warnings) + size_warnings
     errors += model_file_issues(config) + media_dir_issues(media_dir, config)
     if errors:
         raise ConfigError(errors, config_origin(loaded))
     loaded.warnings = warnings + port_warnings(config)
     return loaded
+
+
+def resolve_detect_sizes(config: RoostConfig, probe: Prober = probe_detect_size
+                         ) -> tuple[list[ConfigIssue], list[ConfigIssue]]:
+    """Fill in the detect size of cameras without one, then make the geometry checks that
+    needed it (relative zones and masks become pixels). (errors, warnings) about those
+    cameras only; cameras are changed in place."""
+    unsized = {n for n, c in config.cameras.items() if c.detect.width is None or c.detect.height is None}
+    if not unsized:
+        return [], []
+    warnings = fill_detect_sizes({n: config.cameras[n] for n in unsized}, probe)
+    more_errors, more_warnings = cross_checks(config)
+    return ([i for i in more_errors if _about(i, unsized)],
+            warnings + [w for w in more_warnings if _about(w, unsized)])
 
 
 def _about(issue: ConfigIssue, cameras: set[str]) -> bool:

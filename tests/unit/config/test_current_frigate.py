@@ -164,3 +164,15 @@ def test_frigate_bundled_ffmpeg_versions_mean_roosts_ffmpeg() -> None:
     camera = loaded.config.cameras["front_door"]
     assert Path(detect_command(camera, camera.ffmpeg.inputs[0])[0]).name == "ffmpeg"
     assert "model.attributes_map" in [w.path for w in loaded.warnings]
+
+
+def test_relative_zones_of_a_probed_camera_become_pixels_of_the_probed_size() -> None:
+    from roost.config.startup import resolve_detect_sizes
+
+    raw = current_raw()
+    del raw["cameras"]["front_door"]["detect"]["width"], raw["cameras"]["front_door"]["detect"]["height"]
+    config = validate_raw(raw).config
+    errors, warnings = resolve_detect_sizes(config, lambda _camera: (1000, 500))
+    assert errors == [] and warnings == []
+    # 0.0,0.5,1.0,0.5,1.0,1.0,0.0,1.0 of a 1000x500 frame
+    assert config.cameras["front_door"].zones["street"].coordinates == [(0, 250), (1000, 250), (1000, 500), (0, 500)]
