@@ -25,10 +25,12 @@ from roost.api.examples import examples_router
 from roost.api.server import ApiServers, serve_api
 from roost.api.training import TrainingState, training_router
 from roost.classify.classifiers import Classifiers
+from roost.config.detect_size import fill_detect_sizes, probe_detect_size
 from roost.config.errors import ConfigError
 from roost.config.loading import LoadedConfig
 from roost.config.services import RUNNABLE_DETECTOR_TYPES, DetectorConfig
-from roost.config.source import resolve_config
+from roost.config.source import config_origin
+from roost.config.startup import resolve_detect_sizes
 from roost.controls import CameraControls
 from roost.events.frame_results import FrameResultHandler
 from roost.events.open_rows import end_open_rows
@@ -38,20 +40,18 @@ from roost.hub import Hub
 from roost.logs import configure_logging
 from roost.paths import model_cache_dir
 from roost.pipeline import Pipeline
+from roost.preflight import preflight
 from roost.publish.publisher import MqttPublisher
 from roost.record.expiry import reconcile_event_media
 from roost.record.maintainer import RecordingMaintainer
 from roost.record.command import recorder_stream
 from roost.record.recorder import Recorder
+from roost.start_banner import start_banner
 from roost.stats import build_stats
 from roost.store import Database, database_url
 from roost.train.run import Trainer
 
 logger = logging.getLogger(__name__)
-
-#: Frigate sections that validate but do nothing in Roost; warned about when switched on.
-UNSUPPORTED_WHEN_ENABLED = ("birdseye", "face_recognition", "lpr", "audio")
-
 
 class StartupError(Exception):
     """Roost cannot run as configured (e.g. its HTTP port is taken); `serve` exits 1."""
@@ -101,6 +101,7 @@ class Supervisor:
         for sub in ("recordings", "clips", "exports", "cache"):
             (self.media_dir / sub).mkdir(parents=True, exist_ok=True)
         self._report_config()
+        fill_detect_sizes(self.config.cameras)  # no-op after startup_config, which probed already
         db_config = self.config.database
         self.database = database = Database(database_url(db_config.path, db_config.url, self.media_dir))
         database.migrate()
@@ -145,11 +146,23 @@ class Supervisor:
             self.mqtt = MqttPublisher(self.config, self.hub, self.controls, stats=self.stats)
             self.mqtt.start()
         logger.info("Roost started with %d camera(s): %s", len(self.config.cameras), ", ".join(self.config.cameras))
+        passwords = [getattr(getattr(s.config.app, "state", None), "admin_password", None) for s in self.api.servers]
+        for line in start_banner(self.config, next((p for p in passwords if p), None)):
+            logger.info("%s", line)
 
     def _config_changed(self, loaded: LoadedConfig) -> bool:
         """A saved config change: classification models apply now; True when anything
         else changed, which needs a restart."""
         before = self.config.model_dump(exclude={"classification"})
+        running: dict[int, tuple[int, int]] = {}
+        for name, camera in loaded.config.cameras.items():
+            old = self.config.cameras.get(name)
+            if old is not None and old.detect.width and old.detect.height:
+                running[id(camera)] = (old.detect.width, old.detect.height)
+        # Cameras without a detect size keep the one probed at start (new ones are probed).
+        errors, _ = resolve_detect_sizes(loaded.config, lambda c: running.get(id(c)) or probe_detect_size(c))
+        for error in errors:
+            logger.error("config change: %s", error)
         self.loaded, self.config = loaded, loaded.config
         if self.context is not None:
             self.context.loaded = loaded
@@ -166,15 +179,13 @@ class Supervisor:
         return status
 
     def _report_config(self) -> None:
+        logger.info("config: %s", config_origin(self.loaded))
         if self.loaded.source is None:
             camera = next(iter(self.config.cameras.values()))
             logger.info("using the demo camera 'demo' on %s (no config file; see README to add yours)",
                         camera.ffmpeg.inputs[0].path)
         for warning in self.loaded.warnings:
             logger.warning("config: %s", warning)
-        for section in UNSUPPORTED_WHEN_ENABLED:
-            if getattr(getattr(self.config, section), "enabled", False):
-                logger.warning("%s is enabled in the config, but Roost does not implement it; ignored", section)
 
     def _on_event_end(self, event_id: str) -> None:
         if self.maintainer is not None:
@@ -184,7 +195,8 @@ class Supervisor:
         cameras = self.pipeline.camera_stats() if self.pipeline else {}
         detectors = self.pipeline.detector_stats() if self.pipeline else {}
         return build_stats(cameras, detectors, self.started_at,
-                           [self.media_dir / "recordings", self.media_dir / "clips"])
+                           [self.media_dir / "recordings", self.media_dir / "clips"],
+                           detector_error=self.pipeline.detector_error if self.pipeline else None)
 
     def request_stop(self) -> None:
         """Ask `wait` to return; safe in a signal handler. It takes no lock: the handler runs
@@ -233,7 +245,7 @@ class Supervisor:
 
 def serve(config_path: Path | None, media_dir: Path) -> int:
     try:
-        loaded = resolve_config(config_path, media_dir)
+        loaded = preflight(config_path, media_dir)
     except ConfigError as error:
         logger.error("%s", error.report())
         logger.error("Roost will not start with an invalid config; fix the errors above")

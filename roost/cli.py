@@ -10,7 +10,7 @@ from pathlib import Path
 from roost import FRIGATE_STYLE_VERSION, __version__
 from roost.config.errors import ConfigError
 from roost.config.services import RUNNABLE_DETECTOR_TYPES
-from roost.config.source import resolve_config
+from roost.config.source import config_origin
 from roost.logs import LOG_FORMAT
 from roost.paths import media_dir as default_media_dir
 
@@ -30,7 +30,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve = with_config(sub.add_parser("serve", help="run Roost until Ctrl-C / SIGTERM"))
     serve.set_defaults(handler=_serve)
-    check = with_config(sub.add_parser("check-config", help="validate the config; exit 1 on errors"))
+    check = with_config(sub.add_parser(
+        "check-config", help="make every check `serve` makes at start (config, detect sizes, model files, "
+                             "media dir); exit 1 on errors"))
     check.set_defaults(handler=_check_config)
     version = sub.add_parser("version", help="print the version")
     version.set_defaults(handler=_version)
@@ -51,12 +53,14 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _check_config(args: argparse.Namespace) -> int:
+    from roost.preflight import preflight
+
     try:
-        loaded = resolve_config(args.config, _media_dir(args))
+        loaded = preflight(args.config, _media_dir(args))
     except ConfigError as error:
         print(error.report(), file=sys.stderr)
         return 1
-    where = str(loaded.source) if loaded.source else "built-in demo config"
+    where = config_origin(loaded)
     for warning in loaded.warnings:
         print(f"warning: {warning}")
     for name, detector in loaded.config.detectors.items():

@@ -7,10 +7,15 @@ import functools
 import shutil
 
 
+#: `ffmpeg.path` values that pick one of the ffmpeg builds bundled with Frigate's image
+#: (0.15+); Roost has none bundled, so they mean the default.
+FRIGATE_BUNDLED_VERSIONS = ("5.0", "7.0")
+
+
 @functools.cache
 def ffmpeg_binary(configured: str = "default") -> str:
     """Path of the ffmpeg to run; `configured` is `ffmpeg.path` from the config."""
-    if configured not in ("default", ""):
+    if configured not in ("default", "", *FRIGATE_BUNDLED_VERSIONS):
         return configured
     system = shutil.which("ffmpeg")
     if system:

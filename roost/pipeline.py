@@ -80,6 +80,8 @@ class Pipeline:
         #: Set once the camera processes are gone: results are read until then, so none is
         #: lost and no camera process blocks at exit on a full results pipe.
         self._children_gone = threading.Event()
+        #: Why no detector runs (the default model is missing), for `/api/stats`.
+        self.detector_error: str | None = None
 
     def start(self) -> None:
         names = [n for n, c in self.config.cameras.items() if c.enabled]
@@ -89,6 +91,7 @@ class Pipeline:
             except ModelMissingError as error:
                 logger.error("%s; cameras run without object detection", error)
                 self.detectors = {}
+                self.detector_error = f"no object detection: {error}"
         if self.detectors and names:
             self.pool = DetectorPool(self.detectors, self.config.model, self.model_cache, names, self.ctx,
                                      self.config.logger)
@@ -217,7 +220,7 @@ class Pipeline:
                 continue
             capture, values = procs.capture_stats, procs.camera_values
             stats[name] = CameraStats(capture.camera_fps.value, values.process_fps.value, capture.skipped_fps.value,
-                                      values.detection_fps.value, capture.capture_pid.value or None,
+                                      values.detection_fps.value if self.pool is not None else 0.0, capture.capture_pid.value or None,
                                       values.pid.value or None, capture.ffmpeg_pid.value or None,
                                       self.controls[name].is_on("detect"))
         return stats

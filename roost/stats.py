@@ -73,7 +73,10 @@ _PROCESSES: dict[int, psutil.Process] = {}
 
 
 def build_stats(cameras: dict[str, CameraStats], detectors: dict[str, DetectorStats],
-                started_at: float, storage_paths: list[Path], now: float | None = None) -> dict[str, Any]:
+                started_at: float, storage_paths: list[Path], now: float | None = None,
+                detector_error: str | None = None) -> dict[str, Any]:
+    """Frigate's stats JSON, plus `detector_error` (Roost's): why no detector runs, or
+    None; with an error there are no `detectors` and every `detection_fps` is 0."""
     now = time.time() if now is None else now
     camera_data = {name: _round(stats) for name, stats in cameras.items()}
     pids = [os.getpid()]
@@ -90,6 +93,7 @@ def build_stats(cameras: dict[str, CameraStats], detectors: dict[str, DetectorSt
         "detectors": {name: {"inference_speed": round(d.inference_speed, 2),
                              "detection_start": d.detection_start, "pid": d.pid}
                       for name, d in detectors.items()},
+        "detector_error": detector_error,
         "cpu_usages": cpu_usages(pids),
         "gpu_usages": {},
         "service": {

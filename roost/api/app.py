@@ -25,10 +25,12 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from roost import FRIGATE_STYLE_VERSION
 from roost.api import (
-    auth, event_actions, event_media, events, exports, live, recordings, review, stats_config, users, vod, ws,
+    auth, event_actions, event_media, events, exports, live, ptz, recordings, review, review_media, stats_config, users,
+    vod, ws,
 )
 from roost.api.auth import authorize, jwt_secret
 from roost.api.context import ApiContext
+from roost.api.docs import install_offline_docs
 from roost.api.live_cache import LiveCache
 from roost.api.manual_events import StoredManualEvents
 from roost.api.rate_limit import RateLimiter, parse_limits
@@ -40,7 +42,7 @@ logger = logging.getLogger(__name__)
 TRAVERSAL = re.compile(r"(^|[\\/])\.\.([\\/]|$)")
 #: Routers that name their own paths, in matching order; `live` (catch-all camera paths) goes last.
 NAMED_ROUTERS = (stats_config.router, events.router, event_actions.router, event_media.router, review.router,
-                 exports.router, recordings.router)
+                 exports.router, recordings.router, ptz.router, review_media.router)
 
 
 def is_traversal(text: str) -> bool:
@@ -111,9 +113,10 @@ def create_app(context: ApiContext, authenticated: bool, extra_routers: list[API
         finally:
             context.hub.unsubscribe(subscription)
 
-    app = FastAPI(title="Roost", version=FRIGATE_STYLE_VERSION, docs_url="/api/docs", redoc_url=None,
+    app = FastAPI(title="Roost", version=FRIGATE_STYLE_VERSION, docs_url=None, redoc_url=None,
                   openapi_url="/api/openapi.json", lifespan=lifespan,
                   dependencies=[Depends(authorize)] if authenticated else [])
+    install_offline_docs(app, "/api/openapi.json")
     app.state.context = context
     app.state.authenticated = authenticated
     app.state.live = live_cache
@@ -129,7 +132,8 @@ def create_app(context: ApiContext, authenticated: bool, extra_routers: list[API
         auth_config = context.loaded.config.auth
         app.state.jwt_secret = jwt_secret(context.media_dir)
         app.state.login_limiter = RateLimiter(parse_limits(auth_config.failed_login_rate_limit))
-        ensure_admin(context.database, reset=auth_config.reset_admin_password)
+        # Kept so `serve` can repeat it after "Roost started" (roost.start_banner).
+        app.state.admin_password = ensure_admin(context.database, reset=auth_config.reset_admin_password)
         api_routers = [auth.router, auth.profile_router, users.router, *api_routers]
     else:
         api_routers = [auth.profile_router, *api_routers]

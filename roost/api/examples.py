@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,8 +26,8 @@ from roost.store import Database
 from roost.store.models import EventRow, RecordingRow, ReviewSegmentRow
 from roost.train.embed import Backbone
 from roost.train.examples import (
-    EventSample, FrameSample, ReviewSpan, collect_object_examples, collect_state_examples, sample_events,
-    sample_review_timestamps,
+    RECORDING_FALLBACK_HOURS, EventSample, FrameSample, ReviewSpan, collect_object_examples,
+    collect_state_examples, sample_events, sample_recording_timestamps, sample_review_timestamps,
 )
 
 logger = logging.getLogger(__name__)
@@ -53,21 +54,35 @@ class Collection:
     error: str | None = None
 
 
-def state_samples(database: Database, crops: dict[str, tuple[int, int, int, int]]) -> list[FrameSample]:
+def state_samples(database: Database, crops: dict[str, tuple[int, int, int, int]],
+                  now: float | None = None) -> list[FrameSample]:
     """Frames to look at: timestamps spread over finished review segments (balanced across
-    cameras and 6-hour blocks), each found in the recording segment that covers it."""
+    cameras and 6-hour blocks), each found in the recording segment that covers it; when
+    that finds none, timestamps spread over the last hours of the cameras' recordings."""
     with database.read() as session:
         spans = [ReviewSpan(r.camera, r.start_time, r.end_time or r.start_time) for r in session.scalars(
             select(ReviewSegmentRow).where(ReviewSegmentRow.end_time.is_not(None),
                                            ReviewSegmentRow.camera.in_(list(crops))))]
-        samples = []
-        for camera, timestamp in sample_review_timestamps(spans):
-            row = session.scalars(select(RecordingRow).where(
-                RecordingRow.camera == camera, RecordingRow.start_time <= timestamp,
-                RecordingRow.end_time > timestamp).limit(1)).first()
-            if row is not None:
-                samples.append(FrameSample(camera, Path(row.path), timestamp - row.start_time, crops[camera]))
-    return samples
+
+        def at(stamps: list[tuple[str, float]]) -> list[FrameSample]:
+            samples = []
+            for camera, timestamp in stamps:
+                row = session.scalars(select(RecordingRow).where(
+                    RecordingRow.camera == camera, RecordingRow.start_time <= timestamp,
+                    RecordingRow.end_time > timestamp).limit(1)).first()
+                if row is not None:
+                    samples.append(FrameSample(camera, Path(row.path), timestamp - row.start_time, crops[camera]))
+            return samples
+
+        samples = at(sample_review_timestamps(spans))
+        if samples:
+            return samples
+        since = (time.time() if now is None else now) - RECORDING_FALLBACK_HOURS * 3600
+        recorded = [ReviewSpan(r.camera, r.start_time, r.end_time) for r in session.scalars(
+            select(RecordingRow).where(RecordingRow.camera.in_(list(crops)), RecordingRow.end_time > since))]
+        logger.info("no finished review segments of %s; sampling %d recording segments of the last %d h",
+                    ", ".join(crops), len(recorded), RECORDING_FALLBACK_HOURS)
+        return at(sample_recording_timestamps(recorded))
 
 
 def object_samples(database: Database, clips_dir: Path, label: str) -> list[EventSample]:

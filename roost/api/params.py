@@ -4,9 +4,10 @@ message naming what was asked for and what exists)."""
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Annotated
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from fastapi import Depends, HTTPException, Request
 from sqlalchemy import select
@@ -88,11 +89,19 @@ def csv_values(*texts: str | None) -> list[str] | None:
     return values
 
 
+@functools.cache
+def _zone_names_by_lower_case() -> dict[str, str]:
+    return {zone.lower(): zone for zone in available_timezones()}
+
+
 def timezone_param(name: str | None) -> ZoneInfo:
-    """An IANA zone name (`Europe/Paris`); UTC when absent."""
+    """An IANA zone name in any case (`Europe/Paris`, `europe/paris`, `utc`), matched as
+    Frigate's pytz does: Home Assistant's integration sends `utc` in lower case by default,
+    which zoneinfo alone rejects on a case-sensitive file system. UTC when absent."""
     if not name:
         return ZoneInfo("UTC")
+    canonical = _zone_names_by_lower_case().get(name.strip().lower(), name)
     try:
-        return ZoneInfo(name)
+        return ZoneInfo(canonical)
     except (ZoneInfoNotFoundError, ValueError):
         raise bad_request(f"timezone '{name[:64]}' is not an IANA time zone name like 'Europe/Paris'") from None

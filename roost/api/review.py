@@ -14,6 +14,7 @@ from sqlalchemy import ColumnElement, or_, select, update
 
 from roost.api.event_json import json_contains
 from roost.api.params import EVENT_ID, Ctx, csv_values, not_found, timezone_param
+from roost.api.review_media import load_review, thumb_path
 from roost.store.models import ReviewSegmentRow
 
 router = APIRouter(tags=["review"])
@@ -22,10 +23,12 @@ DAY_S = 86_400
 
 
 def review_json(row: ReviewSegmentRow) -> dict[str, Any]:
-    data = {"detections": [], "objects": [], "zones": [], "sub_labels": [], **(row.data or {})}
+    """Frigate's review item JSON. `thumb_path` is always set (the thumbnail is made on
+    first request, see roost.api.review_media); `data.audio` is empty (no audio detection)."""
+    data = {"detections": [], "objects": [], "zones": [], "sub_labels": [], "audio": [], **(row.data or {})}
     return {"id": row.id, "camera": row.camera, "start_time": row.start_time, "end_time": row.end_time,
             "has_been_reviewed": bool(row.has_been_reviewed), "severity": row.severity,
-            "thumb_path": row.thumb_path, "data": data}
+            "thumb_path": row.thumb_path or thumb_path(row.camera, row.id), "data": data}
 
 
 def _filters(cameras: str | None, labels: str | None, zones: str | None) -> list[ColumnElement[bool]]:
@@ -44,7 +47,10 @@ def list_review(context: Ctx, cameras: str | None = None, labels: str | None = N
                 severity: Literal["alert", "detection"] | None = None,
                 after: float | None = None, before: float | None = None,
                 limit: int = Query(100, ge=1, le=100_000),
-                reviewed: int = Query(0, ge=0, le=1, description="0: only items not yet reviewed")) -> JSONResponse:
+                reviewed: int | None = Query(None, ge=0, le=1, description=(
+                    "absent: every item; 0: only items not yet reviewed; 1: only reviewed ones"))) -> JSONResponse:
+    """Frigate's semantics, which Home Assistant's media browser relies on: without
+    `reviewed` the list holds reviewed and unreviewed items alike."""
     clauses = _filters(cameras, labels, zones)
     if severity is not None:
         clauses.append(ReviewSegmentRow.severity == severity)
@@ -52,8 +58,8 @@ def list_review(context: Ctx, cameras: str | None = None, labels: str | None = N
         clauses.append(or_(ReviewSegmentRow.end_time.is_(None), ReviewSegmentRow.end_time > after))
     if before is not None:
         clauses.append(ReviewSegmentRow.start_time < before)
-    if not reviewed:
-        clauses.append(ReviewSegmentRow.has_been_reviewed.is_(False))
+    if reviewed is not None:
+        clauses.append(ReviewSegmentRow.has_been_reviewed.is_(bool(reviewed)))
     with context.database.read() as session:
         rows = session.scalars(select(ReviewSegmentRow).where(*clauses)
                                .order_by(ReviewSegmentRow.start_time.desc()).limit(limit)).all()
@@ -89,13 +95,7 @@ def review_summary(context: Ctx, timezone: str | None = None, cameras: str | Non
 
 @router.get("/review/{review_id}", summary="One review item")
 def get_review(review_id: str, context: Ctx) -> JSONResponse:
-    if not EVENT_ID.match(review_id):
-        raise not_found(f"review item '{review_id[:64]}' not found")
-    with context.database.read() as session:
-        row = session.get(ReviewSegmentRow, review_id)
-    if row is None:
-        raise not_found(f"review item '{review_id}' not found")
-    return JSONResponse(review_json(row))
+    return JSONResponse(review_json(load_review(context, review_id)))
 
 
 class ViewedBody(BaseModel):

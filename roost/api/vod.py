@@ -1,6 +1,7 @@
 """HLS playback over recorded segments (Frigate's `/vod/...` paths).
 
-A playlist lists the camera's segments overlapping the span, each as a relative URI
+`master.m3u8` answers like `index.m3u8` (Frigate's clients, Home Assistant among them,
+ask for either name). A playlist lists the camera's segments overlapping the span, each as a relative URI
 `seg-<recording id>.ts` that carries the playlist request's own query string (proxies sign
 requests with it). A segment is the recorded MP4 remuxed to MPEG-TS with stream copy;
 its timestamps are offset by the segment's seconds since UTC midnight, so consecutive
@@ -107,6 +108,8 @@ def _event_span(context: ApiContext, event_id: str) -> tuple[str, float, float]:
 
 @router.get("/vod/{camera}/start/{start}/end/{end}/index.m3u8", summary="HLS playlist of a span",
             response_class=Response)
+@router.get("/vod/{camera}/start/{start}/end/{end}/master.m3u8", summary="HLS playlist of a span (master name)",
+            response_class=Response)
 def vod_span(camera: Camera, start: float, end: float, request: Request, context: Ctx) -> Response:
     return _playlist_response(context, camera, start, end, request)
 
@@ -119,6 +122,8 @@ def vod_span_segment(camera: Camera, start: float, end: float, recording_id: str
 
 @router.get("/vod/{year_month}/{day}/{hour}/{camera}/utc/index.m3u8", summary="HLS playlist of one UTC hour",
             response_class=Response)
+@router.get("/vod/{year_month}/{day}/{hour}/{camera}/utc/master.m3u8",
+            summary="HLS playlist of one UTC hour (master name)", response_class=Response)
 def vod_hour(year_month: str, day: int, hour: int, camera: Camera, request: Request, context: Ctx) -> Response:
     start, end = _hour_span(year_month, day, hour)
     return _playlist_response(context, camera, start, end, request)
@@ -133,6 +138,8 @@ def vod_hour_segment(year_month: str, day: int, hour: int, camera: Camera, recor
 
 
 @router.get("/vod/event/{event_id}/index.m3u8", summary="HLS playlist of an event", response_class=Response)
+@router.get("/vod/event/{event_id}/master.m3u8", summary="HLS playlist of an event (Frigate's master name)",
+            response_class=Response)
 def vod_event(event_id: str, request: Request, context: Ctx) -> Response:
     camera, start, end = _event_span(context, event_id)
     return _playlist_response(context, camera, start, end, request)

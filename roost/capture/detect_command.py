@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from roost.config.camera import CameraConfig
 from roost.config.ffmpeg import FfmpegInput
+from roost.config.ffmpeg_presets import detect_scale_args
 from roost.ffmpeg import ffmpeg_binary
 
 
@@ -13,14 +14,16 @@ def detect_command(camera: CameraConfig, stream: FfmpegInput) -> list[str]:
 
     The `fps` filter (not `-r`) keeps frame timing from the source's timestamps, and the
     scale filter makes every frame exactly `detect.width x detect.height`, which the ring's
-    fixed slot size relies on.
+    fixed slot size relies on. With a hwaccel preset the filter is the preset's GPU chain
+    (scale on the GPU, then `hwdownload`), as Frigate does.
     """
     height, width = camera.frame_shape
-    global_args, hwaccel_args, input_args = camera.ffmpeg.command_args(stream)
+    fps = camera.detect.fps
+    global_args, hwaccel_args, input_args = camera.ffmpeg.command_args(stream, fps=fps, width=width, height=height)
     return [
         ffmpeg_binary(camera.ffmpeg.path), *global_args, *hwaccel_args, *input_args,
         "-i", stream.path,
-        "-vf", f"fps={camera.detect.fps},scale={width}:{height}",
+        *detect_scale_args(camera.ffmpeg.hwaccel_for(stream), fps, width, height),
         *camera.ffmpeg.output_args.detect,
         "pipe:",
     ]

@@ -3,23 +3,30 @@
 from __future__ import annotations
 
 import shlex
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict
 
 
 class RoostModel(BaseModel):
     """Base of every config section: unknown keys are errors, as the issue asks, so a typo
-    in a Frigate config is reported instead of silently ignored."""
+    in a Frigate config is reported instead of silently ignored.
+
+    `ignored_keys` names Frigate keys of this section that validate but that Roost does not
+    act on, each with the reason; a config that sets one gets a warning naming its path."""
 
     model_config = ConfigDict(extra="forbid", validate_default=True)
+    ignored_keys: ClassVar[dict[str, str]] = {}
 
 
 class ForeignSection(BaseModel):
     """A Frigate section Roost accepts so a carried-over config loads, but does not act on
-    beyond the keys declared (the supervisor logs a warning when one is present)."""
+    beyond the keys declared. `feature` says what Roost lacks; a config that has the section
+    (and does not set `enabled: false`) gets one warning naming it. An empty `feature`
+    means the section is only read by clients (e.g. `go2rtc.streams`): no warning."""
 
     model_config = ConfigDict(extra="allow")
+    feature: ClassVar[str] = ""
 
 
 def _to_arg_list(value: Any) -> list[str]:

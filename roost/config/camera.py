@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from typing import ClassVar, Literal
+
 from pydantic import Field, model_validator
 
 from roost.config.base import PolygonList, RoostModel
-from roost.config.compat import AudioConfig, BirdseyeConfig, LiveConfig, OnvifConfig
+
+from roost.config.compat import (
+    AudioConfig, AudioTranscriptionConfig, BirdseyeConfig, CameraMqttConfig, CameraUiConfig,
+    FaceRecognitionConfig, GenaiConfig, LiveConfig, LprConfig, NotificationsConfig, OnvifConfig,
+    SemanticSearchConfig, TimestampStyleConfig,
+)
 from roost.config.ffmpeg import FfmpegConfig
 from roost.config.media import RecordConfig, ReviewConfig, RtmpConfig, SaveClipsConfig, SnapshotsConfig
 from roost.config.motion_detect import DetectConfig, MotionConfig
@@ -40,6 +47,22 @@ class CameraConfig(RoostModel):
     live: LiveConfig = Field(default_factory=LiveConfig)
     onvif: OnvifConfig = Field(default_factory=OnvifConfig)
     birdseye: BirdseyeConfig = Field(default_factory=BirdseyeConfig)
+    # Current Frigate's per-camera keys: display-only ones are kept for clients, the
+    # features Roost lacks are warned about (roost.config.unsupported).
+    friendly_name: str | None = None
+    webui_url: str | None = None
+    type: Literal["generic", "lpr"] = "generic"
+    ui: CameraUiConfig = Field(default_factory=CameraUiConfig)
+    mqtt: CameraMqttConfig | None = None
+    face_recognition: FaceRecognitionConfig | None = None
+    lpr: LprConfig | None = None
+    genai: GenaiConfig | None = None
+    semantic_search: SemanticSearchConfig | None = None
+    notifications: NotificationsConfig | None = None
+    audio_transcription: AudioTranscriptionConfig | None = None
+    timestamp_style: TimestampStyleConfig | None = None
+
+    ignored_keys: ClassVar[dict[str, str]] = {"type": "license plate cameras (type: lpr) are not special in Roost"}
 
     @model_validator(mode="after")
     def _legacy_camera_keys(self) -> "CameraConfig":
@@ -52,6 +75,7 @@ class CameraConfig(RoostModel):
             self.detect.fps = self.fps
         if self.mask and not self.motion.mask:
             self.motion.mask = list(self.mask)
+        self.record.by_severity(self.review.alerts.labels)
         return self
 
     @property

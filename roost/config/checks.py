@@ -10,6 +10,7 @@ import re
 from roost.config.base import Point, is_relative
 from roost.config.camera import CameraConfig
 from roost.config.errors import ConfigIssue
+from roost.config.ffmpeg import Role, lacks_segment_muxer
 from roost.config.root import RoostConfig
 
 CAMERA_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -45,12 +46,14 @@ def _camera_checks(name: str, camera: CameraConfig, camera_names: set[str],
             seen[role] = index
     if inputs and "detect" not in seen:
         issues.append(ConfigIssue(f"{base}.ffmpeg.inputs", "no input has the detect role; exactly one must"))
-    for key in ("width", "height"):
-        if getattr(camera.detect, key) is None:
-            issues.append(ConfigIssue(f"{base}.detect.{key}",
-                                      f"the detect stream's {key} in pixels is required"))
+    record_role: Role | None = "record" if "record" in seen else "clips" if "clips" in seen else None
+    if record_role is not None:
+        args = camera.ffmpeg.record_output_args(record_role)
+        if lacks_segment_muxer(args):
+            issues.append(ConfigIssue(f"{base}.ffmpeg.output_args.{record_role}",
+                                      "expected '-f segment' (recordings are written as segments)", " ".join(args)))
     if camera.detect.width is None or camera.detect.height is None:
-        return issues
+        return issues  # probed at start (roost.config.detect_size); geometry is checked then
     width, height = camera.detect.width, camera.detect.height
     for z_name, zone in camera.zones.items():
         if z_name in camera_names:

@@ -33,6 +33,8 @@ def effective_config(loaded: LoadedConfig) -> dict[str, Any]:
     config = loaded.config
     data: dict[str, Any] = mask_secrets(config.model_dump(mode="json"), loaded.secrets)
     data["version"] = FRIGATE_STYLE_VERSION
+    # Which config is in use: its file, or the built-in demo (Roost's addition).
+    data["config_file"] = str(loaded.source) if loaded.source is not None else "built-in demo"
     data["model"]["non_logo_attributes"] = []
     data["model"]["all_attributes"] = []
     data["model"]["model_type"] = config.model.model_type_resolved

@@ -22,6 +22,7 @@ from roost.config.camera import INHERITED_SECTIONS
 from roost.config.checks import cross_checks
 from roost.config.errors import ConfigError, ConfigIssue, issue_from_pydantic
 from roost.config.root import RoostConfig
+from roost.config.unsupported import unsupported_feature_warnings
 
 logger = logging.getLogger(__name__)
 
@@ -128,9 +129,11 @@ def validate_raw(raw: dict[str, Any], source: Path | None = None) -> LoadedConfi
     if isinstance(env_vars, dict):
         os.environ.update({str(k): str(v) for k, v in env_vars.items()})
     substituted, secrets, issues = substitute_env(drop_empty(raw))
-    # Pass 1 checks the file as written, so errors carry the path the user wrote.
+    # Pass 1 checks the file as written, so errors (and warnings about ignored keys)
+    # carry the path the user wrote.
+    ignored: list[ConfigIssue] = []
     try:
-        RoostConfig.model_validate(substituted)
+        ignored = unsupported_feature_warnings(RoostConfig.model_validate(substituted))
     except ValidationError as error:
         issues += [issue_from_pydantic(e) for e in error.errors(include_url=False)]
     if issues:
@@ -143,7 +146,7 @@ def validate_raw(raw: dict[str, Any], source: Path | None = None) -> LoadedConfi
     issues, warnings = cross_checks(config)
     if issues:
         raise ConfigError(issues, where)
-    return LoadedConfig(config=config, source=source, secrets=secrets, warnings=warnings)
+    return LoadedConfig(config=config, source=source, secrets=secrets, warnings=ignored + warnings)
 
 
 def load_config(path: Path) -> LoadedConfig:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import Field, model_validator
 
 from roost.config.base import RoostModel, StrList
+from roost.config.compat import GenaiConfig
 
 RetainMode = Literal["all", "motion", "active_objects"]
 
@@ -35,12 +36,62 @@ class RecordEventsConfig(RoostModel):
     retain: RetainDaysConfig = Field(default_factory=RetainDaysConfig)
 
 
+class ReviewRetainConfig(RoostModel):
+    days: float = Field(default=10, ge=0)
+    mode: RetainMode = "motion"
+
+
+class SeverityRecordConfig(RoostModel):
+    """Frigate 0.14+'s `record.alerts` / `record.detections`: clip padding and retention of
+    the recordings of review items of that severity."""
+
+    pre_capture: int = Field(default=5, ge=0, le=60)
+    post_capture: int = Field(default=5, ge=0, le=300)
+    retain: ReviewRetainConfig = Field(default_factory=ReviewRetainConfig)
+
+
+class RecordExportConfig(RoostModel):
+    timelapse_args: str = "-vf setpts=0.04*PTS -r 30"
+
+
+class RecordPreviewConfig(RoostModel):
+    quality: Literal["very_low", "low", "medium", "high", "very_high"] = "medium"
+
+
 class RecordConfig(RoostModel):
     enabled: bool = False
     retain_days: float | None = Field(default=None, ge=0)  # Frigate 0.8 spelling of retain.days
     expire_interval: int = Field(default=60, ge=1)  # minutes between retention sweeps
+    sync_recordings: bool = False
     retain: RecordRetainConfig = Field(default_factory=RecordRetainConfig)
     events: RecordEventsConfig = Field(default_factory=RecordEventsConfig)
+    alerts: SeverityRecordConfig = Field(default_factory=SeverityRecordConfig)
+    detections: SeverityRecordConfig = Field(default_factory=SeverityRecordConfig)
+    export: RecordExportConfig = Field(default_factory=RecordExportConfig)
+    preview: RecordPreviewConfig = Field(default_factory=RecordPreviewConfig)
+
+    ignored_keys: ClassVar[dict[str, str]] = {
+        "sync_recordings": "Roost reconciles recordings with the disk at every start anyway",
+        "export": "Roost exports play at normal speed only (no timelapse_args)",
+        "preview": "Roost renders previews on request at one quality",
+    }
+
+    def by_severity(self, alert_labels: list[str] | None) -> None:
+        """Honour `alerts`/`detections` (Frigate 0.14+) through `events`, which Roost's clips
+        and retention read, unless `events` is written too (older configs): clips are padded
+        by the larger pre/post capture of the two (a clip serves both severities), event
+        media of alert labels (`review.alerts.labels`) is kept `alerts.retain.days`, the
+        rest `detections.retain.days`."""
+        written = self.model_fields_set
+        if "events" in written or not {"alerts", "detections"} & written:
+            return
+        alerts, detections = self.alerts, self.detections
+        self.events.pre_capture = max(alerts.pre_capture, detections.pre_capture)
+        self.events.post_capture = max(alerts.post_capture, detections.post_capture)
+        self.events.retain.default = detections.retain.days
+        self.events.retain.mode = detections.retain.mode
+        for label in alert_labels or []:
+            self.events.retain.objects.setdefault(label, alerts.retain.days)
 
     @model_validator(mode="after")
     def _legacy_retain_days(self) -> "RecordConfig":
@@ -107,8 +158,13 @@ class ReviewLevelConfig(RoostModel):
     labels: StrList | None = None  # None: every tracked label
     required_zones: StrList = Field(default_factory=list)
     enabled: bool = True
+    cutoff_time: int | None = Field(default=None, ge=0)
+
+    ignored_keys: ClassVar[dict[str, str]] = {
+        "cutoff_time": "Roost ends a review item a fixed 5 s after its last activity"}
 
 
 class ReviewConfig(RoostModel):
     alerts: ReviewLevelConfig = Field(default_factory=lambda: ReviewLevelConfig(labels=["person", "car"]))
     detections: ReviewLevelConfig = Field(default_factory=ReviewLevelConfig)
+    genai: GenaiConfig | None = None  # Frigate: review item descriptions (not in Roost)

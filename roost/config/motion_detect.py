@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import Field
 
@@ -50,6 +50,13 @@ class DetectConfig(RoostModel):
     # Frigate README documents.
     max_disappeared: int | None = Field(default=None, ge=1)
     stationary: StationaryConfig = Field(default_factory=StationaryConfig)
+    min_initialized: int | None = Field(default=None, ge=0)
+    annotation_offset: int = 0
+
+    ignored_keys: ClassVar[dict[str, str]] = {
+        "min_initialized": "Roost's tracker starts objects by its own score history rules",
+        "annotation_offset": "Roost's UI has no annotation timeline to offset",
+    }
 
     @property
     def frames_until_gone(self) -> int:

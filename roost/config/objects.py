@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from pydantic import Field, model_validator
 
 from roost.config.base import Polygon, PolygonList, RoostModel, StrList
+from roost.config.compat import GenaiConfig
 
 DEFAULT_MAX_AREA = 24_000_000
 
@@ -34,6 +37,7 @@ class ObjectsConfig(RoostModel):
     track: StrList = Field(default_factory=lambda: ["person"])
     filters: dict[str, FilterConfig] = Field(default_factory=dict)
     mask: PolygonList = Field(default_factory=list)
+    genai: GenaiConfig | None = None  # Frigate: descriptions of tracked objects (not in Roost)
 
     def filter_for(self, label: str) -> FilterConfig:
         """The configured filter for `label`, or Frigate's defaults."""
@@ -48,3 +52,11 @@ class ZoneConfig(RoostModel):
     objects: StrList = Field(default_factory=list)  # empty: every tracked label counts
     inertia: int = Field(default=3, ge=1)
     loitering_time: int = Field(default=0, ge=0)
+    friendly_name: str | None = None
+    speed_threshold: float | None = Field(default=None, ge=0)
+    distances: StrList = Field(default_factory=list)
+
+    ignored_keys: ClassVar[dict[str, str]] = {
+        "speed_threshold": "Roost has no speed estimation",
+        "distances": "Roost has no speed estimation",
+    }

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import Field
 
@@ -10,7 +10,9 @@ from roost.config.base import RoostModel
 from roost.config.camera import CameraConfig
 from roost.config.classification import ClassificationConfig
 from roost.config.compat import (
-    AudioConfig, BirdseyeConfig, FaceRecognitionConfig, Go2rtcConfig, LiveConfig, LprConfig,
+    AudioConfig, AudioTranscriptionConfig, BirdseyeConfig, FaceRecognitionConfig, GenaiConfig, Go2rtcConfig,
+    LiveConfig, LprConfig, NetworkingConfig, NotificationsConfig, ProxyConfig, SemanticSearchConfig,
+    TelemetryConfig, TimestampStyleConfig, TlsConfig, UiConfig,
 )
 from roost.config.ffmpeg import FfmpegConfig
 from roost.config.media import RecordConfig, ReviewConfig, RtmpConfig, SaveClipsConfig, SnapshotsConfig
@@ -56,18 +58,23 @@ class RoostConfig(RoostModel):
 
     cameras: dict[str, CameraConfig] = Field(min_length=1)
 
-    # Frigate sections accepted for compatibility and not acted on.
-    semantic_search: dict[str, Any] | None = None
-    genai: dict[str, Any] | None = None
-    telemetry: dict[str, Any] | None = None
-    ui: dict[str, Any] | None = None
-    notifications: dict[str, Any] | None = None
-    tls: dict[str, Any] | None = None
-    proxy: dict[str, Any] | None = None
-    timestamp_style: dict[str, Any] | None = None
+    # Frigate sections accepted for compatibility and not acted on (warned about at start,
+    # see roost.config.unsupported), and display-only ones (ui, camera_groups).
+    semantic_search: SemanticSearchConfig | None = None
+    genai: GenaiConfig | None = None
+    audio_transcription: AudioTranscriptionConfig | None = None
+    telemetry: TelemetryConfig | None = None
+    ui: UiConfig | None = None
+    notifications: NotificationsConfig | None = None
+    tls: TlsConfig | None = None
+    proxy: ProxyConfig | None = None
+    timestamp_style: TimestampStyleConfig | None = None
     camera_groups: dict[str, Any] | None = None
-    networking: dict[str, Any] | None = None
+    networking: NetworkingConfig | None = None
+    safe_mode: bool = False
     version: str | None = None
+
+    ignored_keys: ClassVar[dict[str, str]] = {"safe_mode": "Roost has no safe mode; it always starts everything"}
 
     def tracked_labels(self) -> set[str]:
         """Every label some camera tracks."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import Field, model_validator
 
@@ -45,6 +45,7 @@ class MqttConfig(RoostModel):
     tls_client_cert: str | None = None
     tls_client_key: str | None = None
     tls_insecure: bool | None = None
+    qos: int | None = Field(default=None, ge=0, le=2)  # None: Roost's QoS 1 for every message
 
     @model_validator(mode="after")
     def _host_when_enabled(self) -> "MqttConfig":
@@ -75,6 +76,10 @@ class ModelConfig(RoostModel):
     input_dtype: Literal["int", "float", "float_denorm"] = "int"
     model_type: ModelType | None = None
     labelmap: dict[int, str] = Field(default_factory=dict)
+    attributes_map: dict[str, list[str]] = Field(default_factory=dict)
+
+    ignored_keys: ClassVar[dict[str, str]] = {
+        "attributes_map": "Roost assigns no attributes (face, license_plate, ...) to tracked objects"}
 
     @property
     def model_type_resolved(self) -> str:
@@ -124,3 +129,16 @@ class AuthConfig(RoostModel):
     cookie_name: str = Field(default="frigate_token", pattern=r"^[A-Za-z0-9_-]+$")
     session_length: int = Field(default=86400, ge=60)
     failed_login_rate_limit: str | None = "1/second;5/minute;20/hour"
+    cookie_secure: bool = False
+    refresh_time: int = Field(default=43200, ge=0)
+    trusted_proxies: list[str] = Field(default_factory=list)
+    hash_iterations: int = Field(default=600000, ge=1)
+    roles: dict[str, list[str]] = Field(default_factory=dict)
+
+    ignored_keys: ClassVar[dict[str, str]] = {
+        "cookie_secure": "Roost sets the session cookie without the Secure flag (no TLS of its own)",
+        "refresh_time": "Roost sessions last session_length and are not refreshed",
+        "trusted_proxies": "Roost does not read X-Forwarded-For",
+        "hash_iterations": "Roost hashes passwords with argon2, which has no iteration count",
+        "roles": "Roost has the admin and viewer roles only",
+    }

@@ -1,5 +1,6 @@
 """Which config Roost runs on: `--config`, else `CONFIG_FILE` (as in Frigate), else
-`config/config.yml`, else the built-in demo config."""
+`config/config.yml` in the working directory, else `<data dir>/config/config.yml`, else
+the built-in demo config."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from pathlib import Path
 from roost.config.demo import demo_config
 from roost.config.errors import ConfigError, ConfigIssue
 from roost.config.loading import LoadedConfig, load_config
-from roost.paths import DEFAULT_CONFIG_FILE, config_file_from_env
+from roost.paths import config_file_from_env, default_config_files
 
 logger = logging.getLogger(__name__)
 
@@ -21,11 +22,16 @@ def resolve_config(explicit: Path | None, media_dir: Path) -> LoadedConfig:
     if chosen is not None:
         if not chosen.is_file():
             raise ConfigError([ConfigIssue("", "config file not found")], str(chosen))
-        return load_config(chosen)
-    for candidate in (DEFAULT_CONFIG_FILE, DEFAULT_CONFIG_FILE.with_suffix(".yaml"),
-                      DEFAULT_CONFIG_FILE.with_suffix(".json")):
+        return load_config(chosen.resolve())
+    candidates = default_config_files()
+    for candidate in candidates:
         if candidate.is_file():
-            return load_config(candidate)
-    logger.info("no config file at %s; using the built-in demo config (roost/config/demo.yml)",
-                DEFAULT_CONFIG_FILE)
+            return load_config(candidate.resolve())
+    logger.info("no config file (looked for %s); using the built-in demo config (roost/config/demo.yml)",
+                ", ".join(str(c) for c in candidates if c.suffix == ".yml"))
     return demo_config(media_dir)
+
+
+def config_origin(loaded: LoadedConfig) -> str:
+    """What `/api/config` and the start log say about the config in use."""
+    return str(loaded.source) if loaded.source is not None else "built-in demo"

@@ -6,7 +6,9 @@ arrive on the hub's subscriber thread and `Client.publish` only queues. While th
 is away, state topics (counts, switches, motion, snapshots, review status) keep their
 latest value and feeds (events, reviews, tracked object updates) wait in a bounded
 backlog; on every (re)connect Roost publishes `available: online`, the current state of
-every control, the latest state values and then the backlog.
+every control, the latest state values and then the backlog. At start each camera's
+`review_status` is `NONE` (not retained, as in Frigate) and its GenAI description switches
+(`object_descriptions/state`, `review_descriptions/state`) are `OFF`, retained.
 """
 
 from __future__ import annotations
@@ -27,7 +29,9 @@ from roost.controls import CameraControls
 from roost.hub import Hub, Subscription
 from roost.publish.commands import CommandError, ControlCommands
 from roost.publish.messages import Publication, StatsReport
-from roost.publish.topics import AVAILABLE_TOPIC, OFFLINE, ONLINE, control_states, publications, set_topic_parts
+from roost.publish.topics import (
+    AVAILABLE_TOPIC, OFFLINE, ONLINE, control_states, publications, set_topic_parts, start_states,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +52,7 @@ class MqttPublisher:
         self.config = config
         self.mqtt = config.mqtt
         self.prefix = config.mqtt.topic_prefix
+        self.qos = FEED_QOS if config.mqtt.qos is None else config.mqtt.qos  # Frigate's mqtt.qos
         self.hub = hub
         self.controls = controls
         self.stats = stats
@@ -55,7 +60,9 @@ class MqttPublisher:
         self.connected = threading.Event()
         self.connections = 0  # successful connects so far (tests and logs)
         self._lock = threading.Lock()
-        self._latest: dict[str, Publication] = {}
+        # Seeded with the start states, so the first connect sends them; later values of the
+        # same topics (a review_status change) replace them.
+        self._latest: dict[str, Publication] = {p.topic: p for p in start_states(config.cameras)}
         self._backlog: deque[Publication] = deque(maxlen=BACKLOG_SIZE)
         self._stopping = threading.Event()
         self._subscription: Subscription | None = None
@@ -130,7 +137,7 @@ class MqttPublisher:
         # QoS 1 for state too: a client with a persistent session that reconnects after a
         # broker restart later than Roost still gets the counts and states sent meanwhile.
         result = self.client.publish(self.topic(publication.topic), publication.wire_payload(),
-                                     qos=FEED_QOS, retain=publication.retain)
+                                     qos=self.qos, retain=publication.retain)
         if result.rc not in (mqtt.MQTT_ERR_SUCCESS, mqtt.MQTT_ERR_NO_CONN):
             logger.warning("MQTT: publishing %s failed (%s)", publication.topic, mqtt.error_string(result.rc))
 
@@ -144,6 +151,8 @@ class MqttPublisher:
             self.connections += 1
             self.connected.set()
             client.publish(self.topic(AVAILABLE_TOPIC), ONLINE, qos=1, retain=True)
+            if self.connections == 1:
+                self._clear_stale_retained()
             for state in control_states(self.controls.values()):
                 for publication in publications(state):
                     self._latest[publication.topic] = publication
@@ -154,6 +163,12 @@ class MqttPublisher:
                 self._publish(publication)
         logger.info("MQTT: connected to %s:%d (%d state topics, %d queued message(s) sent)",
                     self.mqtt.host, self.mqtt.port, len(self._latest), len(backlog))
+
+    def _clear_stale_retained(self) -> None:
+        """Earlier Roost versions retained `review_status`; an empty retained message deletes
+        such a leftover on the broker (the current value follows, not retained)."""
+        for camera in self.config.cameras:
+            self.client.publish(self.topic(f"{camera}/review_status"), b"", qos=FEED_QOS, retain=True)
 
     def _on_disconnect(self, _client: mqtt.Client, _userdata: Any, _flags: Any, reason: ReasonCode,
                        _properties: Any) -> None:

@@ -34,7 +34,7 @@ def publications(message: Any) -> list[Publication]:
         return [Publication(f"{message.camera}/{message.label}/snapshot", message.jpeg, retain=True, state=True)]
     if isinstance(message, ReviewChange):
         return [Publication("reviews", message.to_mqtt()),
-                Publication(f"{message.after.camera}/review_status", message.review_status, retain=True, state=True)]
+                review_status(message.after.camera, message.review_status)]
     if isinstance(message, StateClassification):
         return [Publication(f"{message.camera}/classification/{message.model}", message.state,
                             retain=True, state=True)]
@@ -45,6 +45,28 @@ def publications(message: Any) -> list[Publication]:
         return [made] if isinstance(made, Publication) else list(made)
     logger.debug("no MQTT topic for %s", type(message).__name__)
     return []
+
+
+def review_status(camera: str, status: str) -> Publication:
+    """`<camera>/review_status`: not retained, as in Frigate, so a stopped Roost leaves no
+    stale `ALERT` behind; still a state, so a reconnect sends the current value again."""
+    return Publication(f"{camera}/review_status", status, retain=False, state=True)
+
+
+#: GenAI description switches Frigate (0.17) publishes retained for every camera; Roost has
+#: no GenAI, so they are `OFF`, as Frigate publishes them with GenAI off.
+DESCRIPTION_SWITCHES = ("object_descriptions", "review_descriptions")
+
+
+def start_states(camera_names: Iterable[str]) -> list[Publication]:
+    """What each camera publishes once at start besides its controls: the description
+    switches (retained `OFF`) and `review_status` `NONE` (nothing under review yet)."""
+    made: list[Publication] = []
+    for camera in camera_names:
+        made += [Publication(f"{camera}/{name}/state", "OFF", retain=True, state=True)
+                 for name in DESCRIPTION_SWITCHES]
+        made.append(review_status(camera, "NONE"))
+    return made
 
 
 def control_states(controls: Iterable[CameraControls]) -> list[ControlState]:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from roost.config.camera import CameraConfig
-from roost.config.ffmpeg import FfmpegInput, Role
+from roost.config.ffmpeg import FfmpegInput, Role, lacks_segment_muxer
 from roost.ffmpeg import ffmpeg_binary
 from roost.record.segments import cache_output_pattern
 
@@ -44,9 +44,9 @@ def output_args(camera: CameraConfig, role: Role) -> list[str]:
     Raises ValueError naming the key when the args do not use the segment muxer: without
     it there are no segments to index and retention could not work.
     """
-    args = list(camera.ffmpeg.output_args.clips if role == "clips" else camera.ffmpeg.output_args.record)
+    args = camera.ffmpeg.record_output_args(role)
     pairs = list(zip(args, args[1:]))
-    if ("-f", "segment") not in pairs:
+    if lacks_segment_muxer(args):
         raise ValueError(f"ffmpeg.output_args.{role}: expected '-f segment' (recordings are "
                          f"written as segments), got {' '.join(args)!r}")
     if ("-strftime", "1") not in pairs:
@@ -71,7 +71,8 @@ def recorder_command(camera_name: str, camera: CameraConfig, cache_dir: Path) ->
     chosen = recorder_stream(camera)
     if chosen is None:
         raise ValueError(f"cameras.{camera_name}.ffmpeg.inputs: no input has the record or clips role")
-    global_args, hwaccel_args, input_args = camera.ffmpeg.command_args(chosen.stream)
+    global_args, hwaccel_args, input_args = camera.ffmpeg.command_args(
+        chosen.stream, fps=camera.detect.fps, width=camera.detect.width or 0, height=camera.detect.height or 0)
     hwaccel = hwaccel_args if "detect" in chosen.stream.roles else []
     return [ffmpeg_binary(camera.ffmpeg.path), *global_args, *hwaccel, *input_args,
             "-i", chosen.stream.path, *output_args(camera, chosen.role),

@@ -1,8 +1,10 @@
 """Wizard step 3: collect example images for a new classifier to label.
 
 State models: ~100 timestamps from finished review segments, balanced over cameras and
-6-hour blocks, one frame each extracted from the recordings with ffmpeg, cropped to the
-camera's crop; the 24 most distinct are saved. Object models: ~100 events of the label,
+6-hour blocks (when there are none, e.g. a scene so busy that its one review item never
+ends, timestamps spread evenly over the last hours of recordings instead), one frame each
+extracted from the recordings with ffmpeg, cropped to the camera's crop; the 24 most
+distinct are saved. When nothing can be sampled the collection fails with the reason. Object models: ~100 events of the label,
 balanced the same way (higher scores first), their snapshots cropped square around the
 object; the 24 most distinct are saved. Output: `clips/<model>/train/example_NNN.jpg`.
 
@@ -44,6 +46,14 @@ SMALL_BOX_FRACTION = 0.02
 SMALL_BOX_MARGIN = 0.1
 LARGE_BOX_MARGIN = 0.3
 FFMPEG_TIMEOUT_S = 30
+#: How far back state examples are sampled from recordings when no review segment has ended.
+RECORDING_FALLBACK_HOURS = 24
+#: Recording samples closer than this are near-duplicates; a short recording gets fewer.
+RECORDING_SAMPLE_GAP_S = 4.0
+
+
+class NoExamplesError(RuntimeError):
+    """Nothing could be sampled; the message says why (the collection ends `failed`)."""
 
 T = TypeVar("T")
 Progress = Callable[[int, int], None]
@@ -110,6 +120,35 @@ def sample_events(events: Sequence[EventSample], count: int = CANDIDATE_COUNT) -
     """Events balanced over cameras × 6-h blocks, higher scores first inside each."""
     ordered = sorted(events, key=lambda e: (-e.score, e.start_time))
     return balanced_round_robin(ordered, lambda e: (e.camera, int(e.start_time // TIME_BLOCK_SECONDS)), count)
+
+
+def sample_recording_timestamps(recordings: Sequence[ReviewSpan], count: int = CANDIDATE_COUNT
+                                ) -> list[tuple[str, float]]:
+    """(camera, timestamp) pairs spread evenly over the recorded time of each camera
+    (`recordings` are recorded spans), the cameras sharing `count` in turn. Pure."""
+    by_camera: dict[str, list[ReviewSpan]] = defaultdict(list)
+    for span in recordings:
+        if span.end > span.start:
+            by_camera[span.camera].append(span)
+    per_camera: dict[str, list[tuple[str, float]]] = {}
+    share = max(1, -(-count // max(1, len(by_camera))))
+    for camera, spans in by_camera.items():
+        spans.sort(key=lambda s: s.start)
+        total = sum(s.end - s.start for s in spans)
+        samples = max(1, min(share, int(total // RECORDING_SAMPLE_GAP_S)))
+        step = total / samples
+        picked: list[tuple[str, float]] = []
+        for index in range(samples):
+            target = (index + 0.5) * step  # seconds into the camera's recorded time
+            for span in spans:
+                length = span.end - span.start
+                if target < length:
+                    picked.append((camera, span.start + target))
+                    break
+                target -= length
+        per_camera[camera] = picked
+    return balanced_round_robin([p for c in sorted(per_camera) for p in per_camera[c]],
+                                lambda p: (p[0], 0), count)
 
 
 def extract_frame(recording: Path, offset: float, ffmpeg: str | None = None) -> np.ndarray | None:
@@ -188,6 +227,10 @@ def collect_state_examples(samples: Sequence[FrameSample], clips_dir: Path, mode
             crops.append(crop)
         if progress:
             progress(done, len(samples))
+    if not crops:
+        raise NoExamplesError("no frames could be sampled: no finished review segments and no recordings of the "
+                              "cameras in the last hours" if not samples else
+                              f"none of the {len(samples)} sampled recording frames could be read")
     chosen = select_distinct(crops, count, backbone)
     logger.info("state examples for %s: %d of %d frames kept", model, len(chosen), len(samples))
     return save_examples([crops[i] for i in chosen], clips_dir, model)
@@ -209,6 +252,9 @@ def collect_object_examples(events: Sequence[EventSample], clips_dir: Path, mode
                 crops.append(crop)
         if progress:
             progress(done, len(events))
+    if not crops:
+        raise NoExamplesError("no ended events of the label with a readable snapshot" if not events else
+                              f"none of the {len(events)} events' snapshots could be read")
     chosen = select_distinct(crops, count, backbone)
     logger.info("object examples for %s: %d of %d events kept", model, len(chosen), len(events))
     return save_examples([crops[i] for i in chosen], clips_dir, model)

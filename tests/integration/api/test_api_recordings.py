@@ -92,13 +92,14 @@ def test_export_runs_in_the_background(client: Any, seeded: Seeded) -> None:
 
 
 def test_review_list_filters_and_summary(client: Any, seeded: Seeded) -> None:
-    unreviewed = client.get("/api/review").json()
+    unreviewed = client.get("/api/review?reviewed=0").json()
     assert [r["id"] for r in unreviewed] == [f"{BASE:.6f}-rev001"]
     assert set(unreviewed[0]) >= {"id", "camera", "start_time", "end_time", "has_been_reviewed", "severity", "data"}
-    everything = client.get("/api/review?reviewed=1").json()
+    everything = client.get("/api/review").json()  # no `reviewed`: all items, as in Frigate
     assert len(everything) == 2
-    assert [r["camera"] for r in client.get("/api/review?reviewed=1&labels=car").json()] == ["back"]
-    assert [r["camera"] for r in client.get("/api/review?reviewed=1&zones=yard&severity=alert").json()] == ["front"]
+    assert [r["camera"] for r in client.get("/api/review?reviewed=1").json()] == ["back"]
+    assert [r["camera"] for r in client.get("/api/review?labels=car").json()] == ["back"]
+    assert [r["camera"] for r in client.get("/api/review?zones=yard&severity=alert").json()] == ["front"]
     assert client.get("/api/review?cameras=back,garage&reviewed=1").json()[0]["severity"] == "detection"
     assert client.get("/api/review?severity=urgent").status_code == 422
     summary = client.get("/api/review/summary").json()
@@ -111,9 +112,10 @@ def test_review_list_filters_and_summary(client: Any, seeded: Seeded) -> None:
 def test_reviews_viewed(client: Any) -> None:
     item = f"{BASE:.6f}-rev001"
     assert client.post("/api/reviews/viewed", json={"ids": [item]}).json()["success"] is True
-    assert client.get("/api/review").json() == []
+    assert client.get("/api/review?reviewed=0").json() == []
+    assert item in [r["id"] for r in client.get("/api/review?reviewed=1").json()]
     assert client.post("/api/reviews/viewed", json={"ids": [item], "reviewed": False}).status_code == 200
-    assert [r["id"] for r in client.get("/api/review").json()] == [item]
+    assert [r["id"] for r in client.get("/api/review?reviewed=0").json()] == [item]
     assert client.post("/api/reviews/viewed", json={"ids": ["nope"]}).status_code == 404
     assert client.post("/api/reviews/viewed", json={"ids": []}).status_code == 422
     assert client.post("/api/reviews/viewed", json={}).status_code == 422

@@ -107,3 +107,47 @@ def test_generate_examples(tmp_path: Path) -> None:
     finally:
         hub.close()
         db.close()
+
+
+def test_state_examples_fall_back_to_recent_recordings_and_fail_with_a_reason(tmp_path: Path) -> None:
+    """A busy scene (the demo's plaza): its one review item never ends, so there is no
+    finished segment; examples come from the last hours of recordings instead. With no
+    recordings either, the collection ends `failed` and says why."""
+    media = tmp_path / "media"
+    db = Database(database_url(None, None, tmp_path))
+    db.migrate()
+    video = two_scene_video(tmp_path / "segment.mp4")
+    recent = time.time() - 3600
+
+    def seed(session: object) -> None:
+        add = session.add  # type: ignore[attr-defined]
+        add(RecordingRow(id="r1", camera="front", path=str(video), start_time=recent, end_time=recent + 20,
+                         duration=20.0))
+        add(ReviewSegmentRow(id="open", camera="front", start_time=recent, end_time=None, severity="alert", data={}))
+
+    db.write(seed)
+    hub = Hub()
+    config = {**CONFIG, "cameras": {**CONFIG["cameras"], "side": CONFIG["cameras"]["front"]}}  # type: ignore[dict-item]
+    loaded = validate_raw(config)
+    context = ApiContext(loaded, db, hub, {n: CameraControls.from_config(n, c) for n, c in loaded.config.cameras.items()},
+                         media, extra_routers=[examples_router()])
+    client = TestClient(create_app(context, authenticated=False))
+    try:
+        assert client.post("/api/classification/generate_examples/state",
+                           json={"model_name": "door", "cameras": {"front": [0, 0, 0.5, 0.5]}}).status_code == 202
+        progress = wait_done(client, "door")
+        assert progress["state"] == "complete", progress
+        colours = set()
+        for name in progress["files"]:  # type: ignore[union-attr]
+            b, g, r = cv2.imread(str(media / "clips" / "door" / "train" / name)).reshape(-1, 3).mean(axis=0)
+            colours.add("red" if r > g else "green")
+        assert colours == {"red", "green"}  # spread over the whole recording, both scenes
+
+        assert client.post("/api/classification/generate_examples/state",
+                           json={"model_name": "gate", "cameras": {"side": [0, 0, 0.5, 0.5]}}).status_code == 202
+        progress = wait_done(client, "gate")
+        assert progress["state"] == "failed" and progress["files"] == []
+        assert "no finished review segments and no recordings" in str(progress["error"])
+    finally:
+        hub.close()
+        db.close()

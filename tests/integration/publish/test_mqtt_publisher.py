@@ -95,7 +95,7 @@ def test_available_and_control_states_are_retained(running: Running, mosquitto: 
     late = listen(mosquitto.port)  # after the publisher's burst: only retained copies arrive
     late.wait_for("front/enabled/state")
     states = [(topic, retain) for topic, _, retain in late.drain() if topic.endswith("/state")]
-    assert len(states) == 10 and all(retain for _, retain in states)
+    assert len(states) == 12 and all(retain for _, retain in states)  # 10 controls + 2 descriptions
 
 
 def test_events_feed_and_counts_follow_the_event_life_cycle(running: Running, mosquitto: Any,
@@ -181,17 +181,50 @@ def test_snapshots_reviews_plugins_and_updates(running: Running, mosquitto: Any,
     update = json.loads(early.wait_for("tracked_object_update"))
     assert update["sub_label"] == "rex" and update["type"] == "classification"
     early.wait_for("front/classification/door")
+    assert early.wait_for("front/review_status", lambda p: p == b"ALERT")
     late = listen(mosquitto.port)  # retained ones reach a client that connects later
     assert late.wait_for("front/person/snapshot") == b"\xff\xd8jpeg"
-    assert late.wait_for("front/review_status") == b"ALERT"
     assert late.wait_for("front/classification/door") == b"open"
     early_topics = {t for t, _, _ in late.drain()}
     assert "frigate/reviews" not in early_topics  # feeds are not retained
+    assert "frigate/front/review_status" not in early_topics  # nor is review_status, as in Frigate
 
     running.hub.publish(ReviewChange("end", item, dataclasses.replace(item, end_time=1700000005.0)))
     review = json.loads(late.wait_for("reviews"))
     assert review["type"] == "end" and review["after"]["data"]["objects"] == ["person"]
     assert late.wait_for("front/review_status", lambda p: p == b"NONE")
+
+
+def test_start_states_descriptions_retained_and_review_status_none(mosquitto: Any,
+                                                                   listen: Callable[..., Any]) -> None:
+    """A stale retained ALERT (left by an older Roost) is gone once Roost starts; at start
+    every camera says NONE (not retained) and OFF for both GenAI description switches
+    (retained, so Home Assistant finds them whenever it connects)."""
+    config = make_config(mosquitto.port)
+    stale = listen(mosquitto.port)
+    stale.client.publish("frigate/front/review_status", "ALERT", qos=1, retain=True).wait_for_publish(5)
+    assert stale.wait_for("front/review_status") == b"ALERT"
+    hub = Hub()
+    controls = {n: CameraControls.from_config(n, c) for n, c in config.cameras.items()}
+    publisher = MqttPublisher(config, hub, controls)
+    early = listen(mosquitto.port)
+    since = early.mark()
+    publisher.start()
+    try:
+        assert early.wait_for("front/review_status", lambda p: p == b"NONE", since=since)
+        assert early.wait_for("front/object_descriptions/state", since=since) == b"OFF"
+        assert early.wait_for("front/review_descriptions/state", since=since) == b"OFF"
+        late = listen(mosquitto.port)
+        assert late.wait_for("front/object_descriptions/state") == b"OFF"
+        assert late.wait_for("front/review_descriptions/state") == b"OFF"
+        late_topics = {t: (p, r) for t, p, r in late.drain()}
+        assert late_topics["frigate/front/object_descriptions/state"][1] is True
+        assert "frigate/front/review_status" not in late_topics, late_topics
+    finally:
+        publisher.stop()
+        hub.close()
+    after_stop = listen(mosquitto.port)
+    assert "frigate/front/review_status" not in {t for t, _, _ in after_stop.drain(1.0)}
 
 
 def test_stats_are_published_every_interval(mosquitto: Any, listen: Callable[..., Any]) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from roost.config import validate_raw
+from roost.config import ConfigError, validate_raw
 from roost.config.camera import CameraConfig
 from roost.record.command import recorder_command, recorder_stream, segment_seconds
 from roost.record.segments import cache_segments, parse_cache_name, recording_path
@@ -71,10 +71,25 @@ def test_legacy_clips_role_records_with_clips_output_args(tmp_path: Path) -> Non
 
 
 def test_output_args_without_segment_muxer_name_the_key(tmp_path: Path) -> None:
-    cam = camera({"output_args": {"record": "-c copy -f mp4"},
-                  "inputs": [{"path": "rtsp://cam/main", "roles": ["detect", "record"]}]})
+    """Refused when the config is loaded (so check-config reports it), and again by the
+    command builder for a camera changed after loading."""
+    ffmpeg = {"output_args": {"record": "-c copy -f mp4"},
+              "inputs": [{"path": "rtsp://cam/main", "roles": ["detect", "record"]}]}
+    with pytest.raises(ConfigError, match=r"cameras.front.ffmpeg.output_args.record: expected '-f segment'"):
+        camera(ffmpeg)
+    cam = camera({"inputs": ffmpeg["inputs"]})
+    cam.ffmpeg.output_args.record = ["-c", "copy", "-f", "mp4"]
     with pytest.raises(ValueError, match=r"ffmpeg.output_args.record"):
         recorder_command("front", cam, tmp_path)
+
+
+def test_record_presets_expand_to_segment_args(tmp_path: Path) -> None:
+    cam = camera({"output_args": {"record": "preset-record-generic-audio-copy"},
+                  "inputs": [{"path": "rtsp://cam/main", "roles": ["detect", "record"]}]})
+    command = recorder_command("front", cam, tmp_path)
+    tail = command[command.index("rtsp://cam/main") + 1:-1]
+    assert tail == ["-f", "segment", "-segment_time", "10", "-segment_format", "mp4", "-reset_timestamps", "1",
+                    "-strftime", "1", "-c", "copy"]
 
 
 def test_camera_without_record_input_has_no_recorder(tmp_path: Path) -> None:
