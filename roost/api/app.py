@@ -33,6 +33,7 @@ from roost.api.live_cache import LiveCache
 from roost.api.manual_events import StoredManualEvents
 from roost.api.rate_limit import RateLimiter, parse_limits
 from roost.api.users import ensure_admin
+from roost.api.web import add_web_routes
 from roost.publish.commands import ControlCommands
 
 logger = logging.getLogger(__name__)
@@ -134,6 +135,7 @@ def create_app(context: ApiContext, authenticated: bool, extra_routers: list[API
     else:
         api_routers = [auth.profile_router, *api_routers]
     extras = [*context.extra_routers, *(extra_routers or [])]
+    add_web_routes(app)
     _include(app, [*api_routers, *extras, live.router], "/api", True)
     app.include_router(ws.router)
     app.include_router(vod.router)
