@@ -128,7 +128,7 @@ function EventCard({ event, onOpen }) {
       ${event.retain_indefinitely && html`<span class="badge badge-object" title="Retained"><${Glyph} name="star" size=${12} /></span>`}
     </span>
     <span class="ex-caption">
-      <span class="ex-title"><strong>${event.label}</strong>${event.sub_label ? html` · ${event.sub_label}` : ''}
+      <span class="ex-title"><span class="ex-name"><strong>${event.label}</strong>${event.sub_label ? html` · ${event.sub_label}` : ''}</span>
         <span class="ex-score">${pct(event.top_score)}</span></span>
       <span class="muted small">${event.camera} · ${timeAgo(event.start_time)}</span>
     </span>

@@ -171,7 +171,11 @@ export function HlsPlayer({ src, seek, onTime, onPlaying, label = 'Recording', a
   useEffect(() => {
     pending.current = seek;
     const video = ref.current;
-    if (!video || !seek || video.readyState === 0) return;
+    if (!video || !seek) return;
+    if (video.readyState === 0) { // not loaded yet: seek once it is
+      video.addEventListener('loadedmetadata', () => { video.currentTime = pending.current.time; }, { once: true });
+      return;
+    }
     video.currentTime = seek.time;
     if (autoPlay) video.play().catch(() => {});
   }, [seek?.n]);
@@ -326,8 +330,7 @@ function ExportDialog({ open, camera, selection, onClose }) {
   };
   return html`<${Dialog} open=${open} title="Export recording" onClose=${() => onClose(false)}>
     <form class="rec-export-form" onSubmit=${submit}>
-      <p class="muted">${camera}: ${formatTime(selection[0])} – ${formatTime(selection[1])}
-        (${formatDuration(selection[1] - selection[0])})</p>
+      <p class="muted">${`${camera}: ${formatTime(selection[0])} – ${formatTime(selection[1])} (${formatDuration(selection[1] - selection[0])})`}</p>
       <label class="field">Name<input value=${name} maxlength="100" onInput=${(e) => setName(e.currentTarget.value)} /></label>
       <label class="field">Playback<select value=${playback} onChange=${(e) => setPlayback(e.currentTarget.value)}>
         <option value="realtime">Real time (stream copy)</option><option value="timelapse_25x">Timelapse, 25× faster</option></select></label>
@@ -466,10 +469,10 @@ export default function RecordingsPage({ route }) {
         </div>
         <div class="rec-controls">
           <button class="button" disabled=${!prevEvent} onClick=${() => playAt(prevEvent.start_time - 2)}
-            title=${prevEvent ? eventTitle(prevEvent) : 'No earlier event'}><${Glyph} name="prev" />Previous event</button>
+            title=${prevEvent ? eventTitle(prevEvent) : 'No earlier event'} aria-label="Previous event"><${Glyph} name="prev" /><span class="rec-label">Previous event</span></button>
           <span class="rec-clock" aria-live="off">${playhead ? formatTime(playhead) : '—'}</span>
           <button class="button" disabled=${!nextEvent} onClick=${() => playAt(nextEvent.start_time - 2)}
-            title=${nextEvent ? eventTitle(nextEvent) : 'No later event'}>Next event<${Glyph} name="next" /></button>
+            title=${nextEvent ? eventTitle(nextEvent) : 'No later event'} aria-label="Next event"><span class="rec-label">Next event</span><${Glyph} name="next" /></button>
           ${isAdmin() && (selecting
             ? html`<button class="button" onClick=${() => { setSelecting(false); setSelection(null); }}>Cancel</button>`
             : html`<button class="button rec-export-start" disabled=${clock.empty} onClick=${startSelecting}><${Glyph} name="scissors" />Export…</button>`)}
