@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import ADMIN_PASSWORD, ADMIN_USER, PHONE, VIEWER_PASSWORD, VIEWER_USER, Ui, UiFactory
+from conftest import Ui
 
 
 def test_trusted_port_opens_the_dashboard_without_login(ui: Ui) -> None:

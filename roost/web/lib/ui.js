@@ -122,7 +122,7 @@ export function Sparkline({ points, max, unit = '', label, digits = 1 }) {
   if (points.length > 1) {
     const t0 = points[0][0];
     const span = Math.max(points[points.length - 1][0] - t0, 1);
-    const top = Math.max(max ?? 0, ...points.map((p) => p[1]), 1e-9);
+    const top = Math.max(max ?? 0, ...points.map((p) => p[1]) , 1e-9) * 1.15; // headroom: a flat line is not the top edge
     const xy = points.map(([t, v]) => [((t - t0) / span) * width, height - 2 - (v / top) * (height - 6)]);
     path = xy.map(([x, y], i) => `${i ? 'L' : 'M'}${x.toFixed(1)},${y.toFixed(1)}`).join('');
     area = `${path}L${width},${height}L0,${height}Z`;
@@ -136,8 +136,8 @@ export function Sparkline({ points, max, unit = '', label, digits = 1 }) {
 }
 
 // ---- formatters -----------------------------------------------------------------------
-const timeFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
-const dateTimeFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+const timeFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' });
+const dateTimeFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short', hourCycle: 'h23' });
 
 /** epoch seconds → local "14:03:22" */
 export const formatTime = (epoch) => timeFormat.format(new Date(epoch * 1000));
