@@ -10,6 +10,7 @@ paging test) that share one small real thumbnail.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 from dataclasses import dataclass, field
@@ -20,14 +21,14 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 from skimage import data
-from sqlalchemy import insert
 
+from roost.events.clips import ClipSource, clip_path, cut_clip
 from roost.events.snapshots import (
     SnapshotOptions, clean_png, snapshot_jpeg, thumbnail_base64, thumbnail_jpeg, write_snapshot,
 )
 from roost.ffmpeg import ffmpeg_binary
 from roost.record.segments import recording_path
-from roost.store import Database
+from roost.store import Database, database_url
 from roost.store.models import EventRow, RecordingRow, ReviewSegmentRow
 
 Image = npt.NDArray[np.uint8]
@@ -107,7 +108,7 @@ class MediaSeed:
     reviews: list[ReviewSegmentRow] = field(default_factory=list)
 
 
-def _event(camera: str, label: str, start: float, index: int, clips: Path) -> EventRow:
+def _event(camera: str, label: str, start: float, index: int, clips: Path, zone_names: tuple[str, str]) -> EventRow:
     offset = start % SEGMENT_S
     box = sprite_box(label, offset + 1)
     region = _region(box)
@@ -116,7 +117,8 @@ def _event(camera: str, label: str, start: float, index: int, clips: Path) -> Ev
     event_id = f"{start:.6f}-seed{index:02d}"
     jpeg = snapshot_jpeg(frame, box, region, label, score, start + 1, SnapshotOptions(bounding_box=False))
     write_snapshot(clips, camera, event_id, jpeg, clean_png(frame))
-    zones = ["path"] if label == "cat" else (["lawn", "path"] if index % 2 else ["lawn"])
+    first, second = zone_names
+    zones = [second] if label == "cat" else ([first, second] if index % 2 else [first])
     sub_label, sub_score = ("bob", 0.87) if label == "person" and index % 3 == 0 else (None, None)
     attributes = [{"label": "helmet: no", "score": 0.81}] if label == "person" and index % 4 == 1 else []
     area = (box[2] - box[0]) * (box[3] - box[1])
@@ -139,10 +141,12 @@ def _review(event: EventRow, index: int) -> ReviewSegmentRow:
               "sub_labels": [event.sub_label] if event.sub_label else []})
 
 
-def seed_media(media: Path, database: Database, camera: str, now: float, work: Path) -> MediaSeed:
+def seed_media(media: Path, database: Database, camera: str, now: float, work: Path,
+               zone_names: tuple[str, str] = ("lawn", "path")) -> MediaSeed:
     """Recordings of `camera` over SPANS_MIN before `now` (segment files hard-linked from two
     generated ones), an event with snapshot, thumbnail and clip-able recordings every
-    EVENT_EVERY_S inside them (persons and cats in turn), and a review item per event."""
+    EVENT_EVERY_S inside them (persons and cats in turn, in `zone_names`), and a review item
+    per event (every sixth already reviewed)."""
     sources = {label: write_segment(work / f"{label}.mp4", label) for label in ("person", "cat")}
     seed = MediaSeed(camera=camera, spans=[])
     clips = media / "clips"
@@ -160,8 +164,12 @@ def seed_media(media: Path, database: Database, camera: str, now: float, work: P
                 start_time=float(segment_start), end_time=float(segment_start + SEGMENT_S), duration=float(SEGMENT_S),
                 motion=(number * 7) % 40 + 5, objects=SEGMENT_S * FPS, segment_size=path.stat().st_size / 1e6))
         for moment in range(int(start) + 20, int(end) - 20, EVENT_EVERY_S):
-            seed.events.append(_event(camera, label, float(moment), len(seed.events), clips))
+            seed.events.append(_event(camera, label, float(moment), len(seed.events), clips, zone_names))
     seed.reviews = [_review(event, index) for index, event in enumerate(seed.events)]
+    sources = [ClipSource(Path(r.path), r.start_time, r.end_time) for r in seed.recordings]
+    for event in seed.events:  # each clip cut from the seeded recordings, as Roost does at an event's end
+        end = (event.end_time or event.start_time) + 5
+        assert cut_clip(sources, event.start_time - 5, end, clip_path(clips, camera, event.id)), event.id
 
     def store(session: Any) -> None:
         session.add_all([*seed.recordings, *seed.events, *seed.reviews])
@@ -172,25 +180,99 @@ def seed_media(media: Path, database: Database, camera: str, now: float, work: P
 
 def bulk_events(database: Database, cameras: list[str], count: int, newest: float, every_s: float = 6.0) -> float:
     """`count` ended events, newest first from `newest`, `every_s` apart (unique start times,
-    so `before` cursor paging never skips one), with a small real thumbnail; returns the
-    oldest start time. Inserted in batches through the single writer."""
+    so `before` cursor paging never skips one), sharing one small real thumbnail; returns the
+    oldest start time. Plain SQL in batches through the single writer (fast, and safe while
+    Roost runs on the same database)."""
     frame = scene_frame("person", 3.0)
     thumb = thumbnail_base64(cv2.imencode(".jpg", cv2.resize(frame, (64, 36)), [int(cv2.IMWRITE_JPEG_QUALITY), 40])[1]
                              .tobytes())
     labels = ("person", "car", "dog", "cat")
-    batch: list[dict[str, Any]] = []
-    start = newest
-    for index in range(count):
-        start = newest - index * every_s
-        label = labels[index % len(labels)]
-        batch.append({"id": f"{start:.6f}-b{index:06d}"[:30], "camera": cameras[index % len(cameras)], "label": label,
-                      "sub_label": None, "start_time": start, "end_time": start + 4, "top_score": 0.8, "score": 0.78,
-                      "false_positive": False, "zones": [], "thumbnail": thumb, "has_clip": False,
-                      "has_snapshot": False, "retain_indefinitely": False, "box": [0, 0, 10, 10],
-                      "region": [0, 0, 10, 10], "area": 100, "ratio": 1.0,
-                      "data": {"type": "object", "top_score": 0.8, "score": 0.78, "box": [0, 0, 10, 10],
-                               "region": [0, 0, 10, 10], "attributes": []}})
-        if len(batch) == 5_000 or index == count - 1:
-            rows, batch = batch, []
-            database.write(lambda session, rows=rows: session.execute(insert(EventRow), rows))
-    return start
+    box = "[0, 0, 10, 10]"
+    data = json.dumps({"type": "object", "top_score": 0.8, "score": 0.78, "box": [0, 0, 10, 10],
+                       "region": [0, 0, 10, 10], "attributes": []})
+    columns = ("id", "camera", "label", "start_time", "end_time", "top_score", "score", "false_positive", "zones",
+               "thumbnail", "has_clip", "has_snapshot", "retain_indefinitely", "box", "region", "area", "ratio", "data")
+    statement = f"INSERT INTO event ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+    rows = [(f"{newest - i * every_s:.6f}-b{i:06d}", cameras[i % len(cameras)], labels[i % len(labels)],
+             newest - i * every_s, newest - i * every_s + 4, 0.8, 0.78, False, "[]", thumb, False, False, False,
+             box, box, 100, 1.0, data) for i in range(count)]
+    for first in range(0, count, 10_000):
+        batch = rows[first:first + 10_000]
+        database.write(lambda session, batch=batch: session.connection().exec_driver_sql(statement, batch))
+    return newest - (count - 1) * every_s
+
+
+# ---- the Roost the media page tests share ------------------------------------------------
+
+#: The camera the seeded media belongs to; it also records the looping scene live.
+CAMERA = "yard"
+BULK_EVENTS = 100_000
+
+
+@dataclass
+class MediaRoost:
+    """A running Roost (conftest's `RoostServer`) with `seed` stored before it started and
+    `bulk` plain events older than the seeded ones (0 until `ensure_bulk`)."""
+
+    server: Any
+    seed: MediaSeed
+    bulk: int
+
+
+_SHARED: dict[str, MediaRoost] = {}
+
+
+def shared_media_roost(request: Any, tmp_path_factory: Any, scene_video: Path) -> MediaRoost:
+    """One Roost for all the Review/Explore/Recordings/Exports tests of a session (started by
+    the first module that asks, stopped at the session's end): camera `yard` loops the
+    scene with detection and recording on (so live events, review items and clips happen),
+    with recordings kept 7 days so the seeded hours stay, and the seeded media in its
+    database."""
+    if "roost" in _SHARED:
+        return _SHARED["roost"]
+    from conftest import camera_config, start_roost
+
+    workdir = tmp_path_factory.mktemp("media-roost")
+    media = workdir / "media"
+    media.mkdir()
+    camera = camera_config(scene_video, record=True)
+    camera["record"] = {"enabled": True, "retain": {"days": 7}}
+    zones = tuple(camera["zones"])
+    made: dict[str, Any] = {}
+
+    def prepare(database: Database) -> None:
+        import time
+
+        made["seed"] = seed_media(media, database, CAMERA, time.time(), workdir, zone_names=(zones[0], zones[1]))
+
+    server = start_roost(workdir, {CAMERA: camera}, media_dir=media, prepare=prepare)
+    request.config.add_cleanup(server.stop)
+    _SHARED["roost"] = MediaRoost(server, made["seed"], 0)
+    return _SHARED["roost"]
+
+
+def ensure_bulk(roost: MediaRoost) -> None:
+    """Add BULK_EVENTS plain events older than the seeded ones (once per session), into the
+    running Roost's database: its start-up check of every event's media files would take
+    tens of seconds for 100 000 events on a loaded machine."""
+    if roost.bulk:
+        return
+    database = Database(database_url(None, None, roost.server.media_dir))
+    try:
+        bulk_events(database, [CAMERA], BULK_EVENTS, roost.seed.spans[0][0] - 600, every_s=5.0)
+    finally:
+        database.close()
+    roost.bulk = BULK_EVENTS
+
+
+def video_progress(page: Any, selector: str, timeout_ms: int = 30_000) -> tuple[float, float]:
+    """Wait until the <video> at `selector` reports a duration and its currentTime advances
+    by at least one second while playing; returns (duration, currentTime)."""
+    page.wait_for_function(
+        """(sel) => { const v = document.querySelector(sel); return v && v.duration > 0 && v.currentTime > 0.2; }""",
+        arg=selector, timeout=timeout_ms)
+    first = float(page.eval_on_selector(selector, "v => v.currentTime"))
+    page.wait_for_function("([sel, t]) => { const v = document.querySelector(sel); return v.currentTime >= t + 1; }",
+                           arg=[selector, first], timeout=timeout_ms)
+    duration, now = page.eval_on_selector(selector, "v => [v.duration, v.currentTime]")
+    return float(duration), float(now)

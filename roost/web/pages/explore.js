@@ -15,6 +15,8 @@ import { Glyph, dayKey, parseDay } from './recordings.js';
 export const title = 'Explore';
 
 const PAGE_SIZE = 60;
+/** How far past the oldest shown start time the next page asks from (see `more`). */
+const CURSOR_OVERLAP_S = 1e-6;
 const FILTER_KEYS = ['camera', 'label', 'sub_label', 'zone', 'after', 'before', 'min_score', 'has_clip', 'retained'];
 const SCORES = [['', 'Any score'], ['0.5', '≥ 50 %'], ['0.7', '≥ 70 %'], ['0.8', '≥ 80 %'], ['0.9', '≥ 90 %']];
 const pct = (v) => (v == null ? '—' : `${Math.round(v * 100)} %`);
@@ -63,11 +65,14 @@ function fromFeed(after) {
     data: { top_score: after.top_score, score: after.score, attributes: Object.entries(after.attributes || {})
       .map(([label, score]) => ({ label, score })), sub_label_score: after.sub_label ? after.sub_label[1] : undefined },
     fromFeed: true,
+    viaFeed: true,
   };
 }
 
 function thumbSrc(event) {
-  if (event.thumbnail) return `data:image/jpeg;base64,${event.thumbnail}`;
+  // One event's JSON carries its thumbnail (null: none yet, so no request); list pages
+  // leave it out and the grid loads thumbnail.jpg lazily.
+  if ('thumbnail' in event) return event.thumbnail ? `data:image/jpeg;base64,${event.thumbnail}` : null;
   if (event.fromFeed) return null; // not stored yet: a placeholder, no request
   return `api/events/${encodeURIComponent(event.id)}/thumbnail.jpg`;
 }
@@ -90,8 +95,9 @@ function useEventPages(filters) {
       if (mine !== generation.current) return;
       setState((s) => {
         const known = new Set(s.items.map((e) => e.id));
-        const items = cursor === undefined ? page : [...s.items, ...page.filter((e) => !known.has(e.id))];
-        return { items, loading: false, done: page.length < PAGE_SIZE, error: null };
+        const fresh = page.filter((e) => !known.has(e.id));
+        const items = cursor === undefined ? page : [...s.items, ...fresh];
+        return { items, loading: false, done: page.length < PAGE_SIZE || (cursor !== undefined && !fresh.length), error: null };
       });
     } catch (error) {
       if (mine === generation.current) setState((s) => ({ ...s, loading: false, error }));
@@ -109,7 +115,9 @@ function useEventPages(filters) {
   current.current = state;
   const more = useCallback(() => {
     const s = current.current;
-    if (!s.done && !s.loading && s.items.length) load(s.items[s.items.length - 1].start_time);
+    // `before` is exclusive and objects seen in the same frame share a start time, so ask
+    // from just after the oldest shown: its same-time neighbours come again and are dropped.
+    if (!s.done && !s.loading && s.items.length) load(s.items[s.items.length - 1].start_time + CURSOR_OVERLAP_S);
   }, [load]);
   const update = useCallback((fn) => setState((s) => ({ ...s, items: fn(s.items) })), []);
   return { ...state, more, update, reload: () => load(undefined) };
@@ -118,7 +126,7 @@ function useEventPages(filters) {
 function EventCard({ event, onOpen }) {
   const src = thumbSrc(event);
   const live = event.end_time == null;
-  return html`<button class="ex-card" data-event-id=${event.id} onClick=${() => onOpen(event)}
+  return html`<button class="ex-card" data-event-id=${event.id} data-via-feed=${event.viaFeed ? 'true' : undefined} onClick=${() => onOpen(event)}
       aria-label=${`${event.label}${event.sub_label ? ` ${event.sub_label}` : ''} on ${event.camera} at ${formatDateTime(event.start_time)}`}>
     ${src ? html`<${LazyImg} src=${src} alt="" class="ex-thumb" />`
       : html`<span class="lazy-img ex-thumb ex-thumb-pending"><span>${event.label}</span></span>`}
@@ -312,7 +320,7 @@ export default function ExplorePage({ route }) {
 
   // Fresh JSON (thumbnail included) for events the feed announced.
   const refresh = useCallback((id) => api.get(`api/events/${encodeURIComponent(id)}`).then((fresh) => {
-    update((list) => list.map((e) => (e.id === id ? fresh : e)));
+    update((list) => list.map((e) => (e.id === id ? { ...fresh, viaFeed: e.viaFeed } : e)));
     setSelected((s) => (s && s.id === id ? fresh : s));
   }, () => {}), [update]);
   useEffect(() => subscribe('events', (message) => {

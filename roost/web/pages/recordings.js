@@ -3,7 +3,6 @@
 // from that moment (HLS of the whole day from /vod/...); previous/next event; select a
 // span and export it. Also exports the player, the timeline bar and the media clock that
 // Review uses. URL: #/recordings?camera=<name>&day=YYYY-MM-DD&time=<epoch s>.
-import Hls from 'hls.js';
 import { html, useCallback, useEffect, useMemo, useRef, useState } from '../lib/html.js';
 import { api, act } from '../lib/api.js';
 import { navigate } from '../lib/router.js';
@@ -144,10 +143,13 @@ export function HlsPlayer({ src, seek, onTime, onPlaying, label = 'Recording', a
     if (!video || !src) return undefined;
     setError(null);
     let hls = null;
+    let gone = false;
     const start = pending.current?.time ?? 0;
     const play = () => { if (autoPlay) video.play().catch(() => {}); };
-    if (Hls.isSupported()) {
-      hls = new Hls({ startPosition: start, maxBufferLength: 30, backBufferLength: 60, enableWorker: true });
+    const attach = (Hls) => {
+      if (gone) return;
+      if (!Hls.isSupported()) { native(); return; }
+      hls = new Hls({ startPosition: pending.current?.time ?? start, maxBufferLength: 30, backBufferLength: 60, enableWorker: true });
       hls.on(Hls.Events.ERROR, (_event, data) => {
         if (!data.fatal) return;
         if (data.type === Hls.ErrorTypes.MEDIA_ERROR) { hls.recoverMediaError(); return; }
@@ -156,13 +158,18 @@ export function HlsPlayer({ src, seek, onTime, onPlaying, label = 'Recording', a
       hls.on(Hls.Events.MANIFEST_PARSED, play);
       hls.loadSource(src);
       hls.attachMedia(video);
-    } else if (video.canPlayType('application/vnd.apple.mpegurl')) {
+    };
+    const native = () => {
+      if (!video.canPlayType('application/vnd.apple.mpegurl')) { setError('This browser cannot play HLS video.'); return; }
       video.src = src;
       video.addEventListener('loadedmetadata', () => { video.currentTime = start; play(); }, { once: true });
-    } else {
-      setError('This browser cannot play HLS video.');
-    }
+    };
+    // hls.js wherever Media Source Extensions exist (the same player and timing everywhere;
+    // loaded only by pages that play); the browser's own HLS only without them (iPhone).
+    if (!window.MediaSource && !window.ManagedMediaSource) native();
+    else import('hls.js').then(({ default: Hls }) => attach(Hls), (error) => setError(`The player could not load (${error.message}).`));
     return () => {
+      gone = true;
       if (hls) hls.destroy();
       video.removeAttribute('src');
       video.load();
@@ -272,7 +279,7 @@ export function TimeBar({ from, to, segments = [], markers = [], value, selectio
   return html`<div class=${`timebar ${compact ? 'timebar-compact' : ''} ${selecting ? 'timebar-selecting' : ''}`}>
     <div class="tb-track" ref=${ref} role="slider" tabindex="0" aria-label=${label}
       aria-valuemin=${Math.round(from)} aria-valuemax=${Math.round(to)} aria-valuenow=${head == null ? undefined : Math.round(head)}
-      aria-valuetext=${head == null ? 'not playing' : formatTime(head)}
+      aria-valuetext=${head == null ? 'not playing' : formatTime(head)} data-value=${head == null ? undefined : head.toFixed(3)}
       onPointerDown=${down} onPointerMove=${move} onPointerUp=${up} onPointerCancel=${() => setDrag(null)} onKeyDown=${key}>
       <svg class="tb-motion" viewBox=${`0 0 ${bins} 100`} preserveAspectRatio="none" aria-hidden="true">
         ${motion.map((v, i) => (v > 0.02 ? html`<rect x=${i} width="0.8" y=${100 - v * 100} height=${v * 100} />` : null))}
@@ -334,7 +341,7 @@ function ExportDialog({ open, camera, selection, onClose }) {
       <label class="field">Name<input value=${name} maxlength="100" onInput=${(e) => setName(e.currentTarget.value)} /></label>
       <label class="field">Playback<select value=${playback} onChange=${(e) => setPlayback(e.currentTarget.value)}>
         <option value="realtime">Real time (stream copy)</option><option value="timelapse_25x">Timelapse, 25× faster</option></select></label>
-      <div class="dialog-actions"><button type="button" class="button" onClick=${() => onClose(false)}>Cancel</button>
+      <div class="rec-dialog-actions"><button type="button" class="button" onClick=${() => onClose(false)}>Cancel</button>
         <button class="button button-primary" disabled=${busy}><${Glyph} name="scissors" />Export</button></div>
     </form>
   <//>`;
@@ -447,7 +454,7 @@ export default function RecordingsPage({ route }) {
     <div class="rec-daybar">
       <button class="icon-button" aria-label="Older day with recordings" title="Older day with recordings" disabled=${!older}
         onClick=${() => go({ day: older })}><${Glyph} name="left" /></button>
-      <label class="rec-day"><${Glyph} name="calendar" /><span class="sr-only">Day</span>
+      <label class="rec-day"><${Glyph} name="calendar" /><span class="rec-sr-only">Day</span>
         <input type="date" value=${dayKey(dayStart + 3600)} max=${dayKey(Date.now() / 1000)}
           onChange=${(e) => e.currentTarget.value && go({ day: e.currentTarget.value })} /></label>
       <button class="icon-button" aria-label="Newer day with recordings" title="Newer day with recordings" disabled=${!newer}
