@@ -18,8 +18,8 @@ function CameraTile({ name, config, stats, motion, objects, states }) {
     <a class="cam-view" href=${href('camera', [name])} aria-label=${`Open camera ${name}`}>
       <${LiveView} camera=${name} height=${360} aspect=${aspectOf(config, name)} active=${status.online} />
       <div class="cam-badges">
-        ${motion && html`<span class="badge badge-motion" title="Motion now"><${Icon} name="motion" size=${14} />Motion</span>`}
-        ${objects > 0 && html`<span class="badge badge-object" title="Objects tracked now"><${Icon} name="object" size=${14} />${objects}</span>`}
+        ${motion && !offline && html`<span class="badge badge-motion" title="Motion now"><${Icon} name="motion" size=${14} />Motion</span>`}
+        ${objects > 0 && !offline && html`<span class="badge badge-object" title="Objects tracked now"><${Icon} name="object" size=${14} />${objects}</span>`}
       </div>
       ${offline && html`<div class="cam-offline-note" role="status">
         <strong>${enabled ? 'Offline' : 'Disabled'}</strong>
