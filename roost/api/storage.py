@@ -21,12 +21,10 @@ HOUR_S = 3600.0
 @router.get("/recordings/storage", summary="Recording storage used per camera (MB)")
 def recordings_storage(context: Ctx) -> JSONResponse:
     since = time.time() - HOUR_S
+    per_camera = select(RecordingRow.camera, func.sum(RecordingRow.segment_size)).group_by(RecordingRow.camera)
     with context.database.read() as session:
-        usage = dict(session.execute(select(RecordingRow.camera, func.sum(RecordingRow.segment_size))
-                                     .group_by(RecordingRow.camera)).tuples().all())
-        recent = dict(session.execute(select(RecordingRow.camera, func.sum(RecordingRow.segment_size))
-                                      .where(RecordingRow.start_time >= since)
-                                      .group_by(RecordingRow.camera)).tuples().all())
+        usage = {camera: size for camera, size in session.execute(per_camera).all()}
+        recent = {camera: size for camera, size in session.execute(per_camera.where(RecordingRow.start_time >= since)).all()}
     try:
         total_mb = shutil.disk_usage(context.recordings_dir).total / 2**20
     except OSError:
