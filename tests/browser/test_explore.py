@@ -84,15 +84,15 @@ def test_100k_events_page_by_cursor_fetching_few(media: MediaRoost, open_ui: UiF
     ui.page.on("response", on_response)
     ui.goto("#/explore")
     ui.page.locator(".ex-card").nth(59).wait_for()
-    for _ in range(3):
-        count = ui.page.locator(".ex-card").count()
-        ui.page.locator(".ex-card").last.scroll_into_view_if_needed()
-        ui.page.wait_for_function("(n) => document.querySelectorAll('.ex-card').length > n", arg=count, timeout=20_000)
+    for _ in range(3):  # scrolling to the end of the grid loads the next page
+        with ui.page.expect_response(lambda r: urlparse(r.url).path.endswith("/api/events"), timeout=30_000):
+            ui.page.locator(".ex-card").last.scroll_into_view_if_needed()
     ui.page.wait_for_timeout(500)  # (lets Playwright hand over the last responses)
+    assert len(pages) == 4, [p["query"] for p in pages]
     fetched = [row for p in pages for row in p["rows"]]
     unique = {row["id"]: row for row in fetched}
     shown = card_ids(ui.page)
-    assert len(shown) >= 4 * 60 and len(unique) <= 6 * 60, (len(shown), len(unique))  # of > 100 000 stored
+    assert 4 * 60 - 10 <= len(unique) <= 4 * 60 <= len(shown) + 10, (len(shown), len(unique))  # of > 100 000 stored
     assert set(shown) <= set(unique) | live_ids(ui.page)
     assert all(p["query"]["include_thumbnails"] == ["0"] and int(p["query"]["limit"][0]) <= 100 for p in pages)
     # Each next page asks from just after the oldest event shown (same-time events come again, once)...
@@ -100,10 +100,12 @@ def test_100k_events_page_by_cursor_fetching_few(media: MediaRoost, open_ui: UiF
         assert 0 < float(following["query"]["before"][0]) - previous["rows"][-1]["start_time"] <= 1e-5
     starts = [row["start_time"] for row in unique.values()]
     assert starts == sorted(starts, reverse=True) and len(set(shown)) == len(shown)
-    # ...so together the pages hold every stored event of their time range: none skipped.
+    # ...so together the pages hold every stored event of their time range: none skipped
+    # (a live event stored after its page was fetched came over the websocket instead).
     oldest, newest = min(starts), max(starts)
-    stored_range = api(media, "events", after=oldest - 1e-6, before=newest + 1e-6, limit=1000, include_thumbnails=0)
-    assert {e["id"] for e in stored_range} == set(unique)
+    stored_range = {e["id"] for e in api(media, "events", after=oldest - 1e-6, before=newest + 1e-6, limit=1000,
+                                         include_thumbnails=0)}
+    assert set(unique) <= stored_range <= set(unique) | live_ids(ui.page), stored_range - set(unique)
     # A filter is applied by the server, not by loading everything.
     ui.page.get_by_label("All labels").select_option("cat")
     ui.page.wait_for_function("() => [...document.querySelectorAll('.ex-title strong')].every(s => s.textContent === 'cat')"
