@@ -151,7 +151,7 @@ def test_detail_box_toggle_retain_sub_label_delete_download(media: MediaRoost, o
     assert httpx.get(f"{media.server.local}/api/events/{victim.id}").status_code == 404
 
 
-def test_phone_width_nothing_overflows(media: MediaRoost, open_ui: UiFactory) -> None:
+def test_explore_fits_a_phone(media: MediaRoost, open_ui: UiFactory) -> None:
     ui = open_ui(viewport=PHONE, server=media.server, color_scheme="dark")
     ui.goto("#/explore")
     ui.page.locator(".ex-card").nth(5).wait_for()

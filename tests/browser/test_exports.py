@@ -96,7 +96,7 @@ def test_rename_refuses_a_blank_name(media: MediaRoost) -> None:
     assert missing.status_code == 404 and "nope_123456" in missing.json()["message"]
 
 
-def test_phone_width_nothing_overflows(media: MediaRoost, open_ui: UiFactory) -> None:
+def test_exports_fit_a_phone(media: MediaRoost, open_ui: UiFactory) -> None:
     start, _ = media.seed.spans[0]
     httpx.post(f"{media.server.local}/api/export/{CAMERA}/start/{start + 5}/end/{start + 15}",
                json={"name": "A long export name that has to fit on a phone screen somehow"}).raise_for_status()

@@ -106,7 +106,7 @@ def test_hour_strip_scrub_and_keyboard(media: MediaRoost, open_ui: UiFactory) ->
                               arg=before + 590, timeout=20_000)
 
 
-def test_phone_width_nothing_overflows(media: MediaRoost, open_ui: UiFactory) -> None:
+def test_recordings_fits_a_phone(media: MediaRoost, open_ui: UiFactory) -> None:
     start, _ = media.seed.spans[1]
     ui = open_ui(viewport=PHONE, server=media.server, color_scheme="dark")
     ui.goto(f"#/recordings?camera={CAMERA}&day={day_of(start)}&time={int(start + 30)}")

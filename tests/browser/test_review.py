@@ -90,7 +90,7 @@ def test_opened_item_plays_from_the_recordings_at_its_time(media: MediaRoost, op
     ui.page.locator(".rv-grid").wait_for()
 
 
-def test_phone_width_nothing_overflows(media: MediaRoost, open_ui: UiFactory) -> None:
+def test_review_fits_a_phone(media: MediaRoost, open_ui: UiFactory) -> None:
     ui = open_ui(viewport=PHONE, server=media.server, color_scheme="dark")
     ui.goto("#/review?severity=alert")
     ui.page.locator(".rv-open").first.wait_for()
