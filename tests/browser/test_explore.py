@@ -107,9 +107,11 @@ def test_100k_events_page_by_cursor_fetching_few(media: MediaRoost, open_ui: UiF
                                          include_thumbnails=0)}
     assert set(unique) <= stored_range <= set(unique) | live_ids(ui.page), stored_range - set(unique)
     # A filter is applied by the server, not by loading everything.
-    ui.page.get_by_label("All labels").select_option("cat")
+    with ui.page.expect_response(lambda r: "labels=cat" in r.url, timeout=30_000):
+        ui.page.get_by_label("All labels").select_option("cat")
     ui.page.wait_for_function("() => [...document.querySelectorAll('.ex-title strong')].every(s => s.textContent === 'cat')"
                               " && document.querySelectorAll('.ex-card').length > 0")
+    ui.page.wait_for_timeout(300)
     assert pages[-1]["query"]["labels"] == ["cat"] and all(r["label"] == "cat" for r in pages[-1]["rows"])
     ui.shot("filtered")
 

@@ -10,7 +10,7 @@ import { useConfig, cameraNames } from '../lib/store.js';
 import { isAdmin } from '../lib/session.js';
 import { subscribe } from '../lib/ws.js';
 import { Dialog, ErrorBox, Icon, LazyImg, Spinner, Switch, ThumbGrid, formatDateTime, formatDuration, formatTime, timeAgo } from '../lib/ui.js';
-import { Glyph, dayKey, parseDay } from './recordings.js';
+import { Glyph, HlsPlayer, dayKey, parseDay, useStyle } from './recordings.js';
 
 export const title = 'Explore';
 
@@ -143,6 +143,26 @@ function EventCard({ event, onOpen }) {
   </button>`;
 }
 
+/** No clip file (the event is still going, or its clip was not kept): play what the
+ *  recordings hold of it (the /vod event playlist), when they hold anything. */
+function RecordedSpan({ event }) {
+  const [recorded, setRecorded] = useState(null);
+  const ended = event.end_time != null;
+  useEffect(() => {
+    setRecorded(null);
+    const end = (event.end_time ?? Date.now() / 1000) + 5;
+    api.get(`api/${encodeURIComponent(event.camera)}/recordings`, { after: event.start_time - 5, before: end })
+      .then((rows) => setRecorded(rows.length > 0), () => setRecorded(false));
+  }, [event.id, ended]);
+  if (recorded === null) return html`<${Spinner} />`;
+  if (!recorded) {
+    return html`<p class="ex-noclip">${ended ? 'No clip: recording was off or did not cover this event.'
+      : 'Nothing of this event is recorded yet; its clip is cut when it ends.'}</p>`;
+  }
+  return html`<div class="ex-vod"><${HlsPlayer} src=${`vod/event/${encodeURIComponent(event.id)}/index.m3u8`}
+    label=${ended ? 'Event from the recordings' : 'Event so far, from the recordings'} /></div>`;
+}
+
 function Fact({ name, children }) {
   return html`<div class="ex-fact"><dt>${name}</dt><dd>${children}</dd></div>`;
 }
@@ -183,10 +203,9 @@ function EventDetail({ event, onChange, onDeleted, onClose }) {
   };
   const attributes = event.data?.attributes || [];
   const subScore = event.data?.sub_label_score;
-  const clip = !ended ? html`<p class="ex-noclip">The clip is ready once the event ends.</p>`
-    : event.has_clip ? html`<video class="ex-video" src=${`api/events/${id}/clip.mp4`} controls autoplay muted playsinline
-        aria-label="Event clip"></video>`
-      : html`<p class="ex-noclip">No clip: recording was off or did not cover this event.</p>`;
+  const clip = ended && event.has_clip
+    ? html`<video class="ex-video" src=${`api/events/${id}/clip.mp4`} controls autoplay muted playsinline aria-label="Event clip"></video>`
+    : html`<${RecordedSpan} event=${event} />`;
   return html`<div class="ex-detail">
     <div class="ex-media">
       <div class="ex-tabs" role="tablist">
@@ -299,6 +318,7 @@ export function gridKeys(e, selector) {
 }
 
 export default function ExplorePage({ route }) {
+  useStyle('recordings'); // the player's styles
   const { config, error: configError } = useConfig();
   const filters = useMemo(() => Object.fromEntries(FILTER_KEYS.map((k) => [k, route.params[k] || ''])), [route.params]);
   const { items, loading, done, error, more, update, reload } = useEventPages(filters);

@@ -1,5 +1,6 @@
-// Exports: every exported span, newest first; running exports show as in progress (polled
-// until written); play, download, rename and delete. New exports are made on Recordings.
+// Exports: every exported span, newest first; running exports show their progress (the
+// share written, for real-time exports; an indeterminate bar for timelapses), polled until
+// written; play, download, rename and delete. New exports are made on Recordings.
 import { html, useEffect, useRef, useState } from '../lib/html.js';
 import { api, act, useApi, ApiError } from '../lib/api.js';
 import { href } from '../lib/router.js';
@@ -27,9 +28,13 @@ function Running({ item, firstSeen }) {
     const timer = setInterval(() => setNow(Date.now()), 1000);
     return () => clearInterval(timer);
   }, []);
-  return html`<div class="xp-running" role="status" aria-label=${`Exporting ${item.name}`}>
-    <span class="xp-bar"><span></span></span>
-    <span class="small">Exporting… ${formatDuration((now - firstSeen) / 1000)}</span>
+  const known = typeof item.progress === 'number';
+  const percent = known ? Math.round(item.progress * 100) : null;
+  return html`<div class="xp-running">
+    <span class=${`xp-bar ${known ? 'xp-bar-known' : ''}`} role="progressbar" aria-label=${`Exporting ${item.name}`}
+      aria-valuemin="0" aria-valuemax="100" aria-valuenow=${known ? percent : undefined}>
+      <span style=${known ? `width:${percent}%` : undefined}></span></span>
+    <span class="small">Exporting…${known ? ` ${percent} %` : ''} · ${formatDuration((now - firstSeen) / 1000)}</span>
   </div>`;
 }
 
