@@ -48,6 +48,8 @@ def test_logout_ends_the_session(open_ui: UiFactory, roost: RoostServer) -> None
 def test_viewer_sees_no_admin_actions(open_ui: UiFactory, roost: RoostServer) -> None:
     ui = open_ui(port="auth", viewport=PHONE)
     ui.goto("#/camera/yard")
+    ui.page.locator("form.login-card").wait_for()
+    assert ui.horizontal_overflow() == 0  # the login form fits a phone
     ui.login(VIEWER_USER, VIEWER_PASSWORD)
     ui.page.locator(".role").filter(has_text="viewer").wait_for()
     ui.page.locator(".live-view img").wait_for()
