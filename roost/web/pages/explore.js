@@ -9,8 +9,8 @@ import { navigate, href } from '../lib/router.js';
 import { useConfig, cameraNames } from '../lib/store.js';
 import { isAdmin } from '../lib/session.js';
 import { subscribe } from '../lib/ws.js';
-import { Dialog, ErrorBox, Icon, LazyImg, Spinner, Switch, ThumbGrid, formatDateTime, formatDuration, formatTime, timeAgo } from '../lib/ui.js';
-import { Glyph, HlsPlayer, dayKey, parseDay, useStyle } from './recordings.js';
+import { Dialog, ErrorBox, Icon, Spinner, Switch, ThumbGrid, formatDateTime, formatDuration, formatTime, timeAgo } from '../lib/ui.js';
+import { Glyph, HlsPlayer, Thumb, dayKey, parseDay, useStyle } from './recordings.js';
 
 export const title = 'Explore';
 
@@ -128,7 +128,7 @@ function EventCard({ event, onOpen }) {
   const live = event.end_time == null;
   return html`<button class="ex-card" data-event-id=${event.id} data-via-feed=${event.viaFeed ? 'true' : undefined} onClick=${() => onOpen(event)}
       aria-label=${`${event.label}${event.sub_label ? ` ${event.sub_label}` : ''} on ${event.camera} at ${formatDateTime(event.start_time)}`}>
-    ${src ? html`<${LazyImg} src=${src} alt="" class="ex-thumb" />`
+    ${src ? html`<${Thumb} src=${src} alt="" class="ex-thumb" />`
       : html`<span class="lazy-img ex-thumb ex-thumb-pending"><span>${event.label}</span></span>`}
     <span class="ex-badges">
       ${live && html`<span class="badge badge-danger ex-live">● live</span>`}

@@ -3,7 +3,7 @@
 // from that moment (HLS of the whole day from /vod/...); previous/next event; select a
 // span and export it. Also exports the player, the timeline bar and the media clock that
 // Review uses. URL: #/recordings?camera=<name>&day=YYYY-MM-DD&time=<epoch s>.
-import { html, useCallback, useEffect, useMemo, useRef, useState } from '../lib/html.js';
+import { html, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from '../lib/html.js';
 import { api, act } from '../lib/api.js';
 import { navigate } from '../lib/router.js';
 import { useConfig, cameraNames } from '../lib/store.js';
@@ -46,6 +46,27 @@ export function Glyph({ name, size = 18, title: label }) {
   return html`<svg class="icon" width=${size} height=${size} viewBox="0 0 24 24" fill="none" stroke="currentColor"
     stroke-width="2" stroke-linecap="round" stroke-linejoin="round" aria-hidden=${label ? undefined : 'true'}
     role=${label ? 'img' : undefined}>${label ? html`<title>${label}</title>` : null}<path d=${GLYPHS[name]} /></svg>`;
+}
+
+/** A lazily loaded thumbnail with a placeholder and a "no image" state (the shared
+ *  LazyImg's look). An image already in the cache can finish loading before effects run,
+ *  so the state starts from the element itself; a new `src` remounts (keyed). */
+export function Thumb({ src, alt = '', class: cls = '' }) {
+  return html`<${ThumbImage} key=${src} src=${src} alt=${alt} cls=${cls} />`;
+}
+
+function ThumbImage({ src, alt, cls }) {
+  const ref = useRef(null);
+  const [state, setState] = useState('loading');
+  useLayoutEffect(() => {
+    const img = ref.current;
+    if (img?.complete) setState(img.naturalWidth > 0 ? 'loaded' : 'error');
+  }, []);
+  return html`<span class=${`lazy-img lazy-${state} ${cls}`}>
+    ${state === 'error' ? html`<span class="lazy-missing">no image</span>`
+      : html`<img ref=${ref} src=${src} alt=${alt} loading="lazy" decoding="async"
+          onLoad=${() => setState('loaded')} onError=${() => setState('error')} />`}
+  </span>`;
 }
 
 /** Load a page stylesheet that another page's components need (Review uses this page's player). */

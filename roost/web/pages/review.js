@@ -8,8 +8,8 @@ import { api, act } from '../lib/api.js';
 import { navigate, href } from '../lib/router.js';
 import { useConfig, cameraNames } from '../lib/store.js';
 import { subscribe } from '../lib/ws.js';
-import { Empty, ErrorBox, Icon, LazyImg, Spinner, Switch, formatDuration, formatTime, toast } from '../lib/ui.js';
-import { Glyph, HlsPlayer, TimeBar, dayBounds, formatDay, mediaClock, parseDay, playlistSegments, useStyle } from './recordings.js';
+import { Empty, ErrorBox, Icon, Spinner, Switch, formatDuration, formatTime, toast } from '../lib/ui.js';
+import { Glyph, HlsPlayer, Thumb, TimeBar, dayBounds, formatDay, mediaClock, parseDay, playlistSegments, useStyle } from './recordings.js';
 import { gridKeys } from './explore.js';
 
 export const title = 'Review';
@@ -72,7 +72,7 @@ function ReviewCard({ item, onOpen, onReviewed }) {
       onMouseEnter=${enter} onMouseLeave=${leave}>
     <button class="rv-open" data-review-id=${item.id} onClick=${() => onOpen(item)} onFocus=${enter} onBlur=${leave}
       aria-label=${`${item.severity} on ${item.camera} at ${formatTime(item.start_time)}: ${labelsOf(item).join(', ')}${item.has_been_reviewed ? ', reviewed' : ''}`}>
-      ${thumb ? html`<${LazyImg} src=${thumb} alt="" class="rv-thumb" />` : html`<span class="lazy-img rv-thumb"></span>`}
+      ${thumb ? html`<${Thumb} src=${thumb} alt="" class="rv-thumb" />` : html`<span class="lazy-img rv-thumb"></span>`}
       ${hover && preview && html`<img class="rv-preview" src=${preview} alt="" onLoad=${(e) => e.currentTarget.classList.add('rv-preview-on')}
         onError=${(e) => e.currentTarget.remove()} />`}
       <span class="rv-overlay">
