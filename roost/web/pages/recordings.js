@@ -221,7 +221,7 @@ function niceTicks(from, to, width) {
   const step = steps.find((s) => span / s <= wanted) || 6 * HOUR_S;
   const offset = new Date(from * 1000).getTimezoneOffset() * 60;
   const ticks = [];
-  const margin = span * 0.03; // no label cut in half at either end
+  const margin = span * (36 / Math.max(width, 1)); // half a label: none cut at either end
   for (let t = Math.ceil((from - offset) / step) * step + offset; t <= to - margin; t += step) {
     if (t >= from + margin) ticks.push(t);
   }
