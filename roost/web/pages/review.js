@@ -48,7 +48,7 @@ function reviewPreviewAvailable() {
 }
 
 function previewOf(item, useReviewRoute) {
-  if (useReviewRoute) return `api/review/${encodeURIComponent(item.id)}/preview`;
+  if (useReviewRoute) return `api/review/${encodeURIComponent(item.id)}/preview?format=gif`;
   const first = item.data?.detections?.[0];
   return first ? `api/events/${encodeURIComponent(first)}/preview.gif` : null;
 }
