@@ -174,6 +174,17 @@ def start_roost(workdir: Path, cameras: dict[str, dict[str, Any]], extra: dict[s
     return server
 
 
+_THIS_MODULE = sys.modules[__name__]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _conftest_is_this_one() -> None:
+    """`from conftest import ...` run while a browser test runs (e.g. a helper importing
+    lazily) must find this module: in the full suite `conftest` in sys.modules is whichever
+    folder's conftest pytest imported last. Session scope: set before any module fixture."""
+    sys.modules["conftest"] = _THIS_MODULE
+
+
 @pytest.fixture(scope="session")
 def scene_video(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The pipeline tests' 18 s H.264 scene: a person photograph walking left→right, a cat right→left."""
