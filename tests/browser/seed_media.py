@@ -31,6 +31,10 @@ from roost.record.segments import recording_path
 from roost.store import Database, database_url
 from roost.store.models import EventRow, RecordingRow, ReviewSegmentRow
 
+# tests/browser/conftest.py, imported while this folder's tests are collected (later in a
+# whole-suite run, `conftest` names another folder's).
+from conftest import camera_config, start_roost  # noqa: E402
+
 Image = npt.NDArray[np.uint8]
 Box = tuple[int, int, int, int]
 
@@ -230,8 +234,6 @@ def shared_media_roost(request: Any, tmp_path_factory: Any, scene_video: Path) -
     database."""
     if "roost" in _SHARED:
         return _SHARED["roost"]
-    from conftest import camera_config, start_roost
-
     workdir = tmp_path_factory.mktemp("media-roost")
     media = workdir / "media"
     media.mkdir()
