@@ -20,8 +20,8 @@ from sqlalchemy import delete, select, update
 
 from roost.api.context import ApiContext
 from roost.api.files import file_response
-from roost.api.params import Camera, Ctx, not_found
-from roost.api.recordings import check_span, cut_span
+from roost.api.params import Camera, Ctx, bad_request, not_found
+from roost.api.recordings import check_span, cut_span, segments_between
 from roost.ffmpeg import ffmpeg_binary
 from roost.paths import is_within
 from roost.store.models import ExportRow
@@ -42,9 +42,38 @@ class ExportBody(BaseModel):
     name: str | None = Field(default=None, max_length=100)
 
 
-def export_json(row: ExportRow) -> dict[str, Any]:
+#: Real-time exports being written: id → bytes the stream copy is expected to write (the
+#: covered part of each source segment's size), what `progress` compares the partial file to.
+_EXPECTED_BYTES: dict[str, float] = {}
+
+
+def expected_bytes(segments: list[tuple[Path, float, float]], start: float, end: float) -> float:
+    """Bytes a stream copy of [start, end) should come to: each (file, start, end) segment's
+    size times the share of it inside the span."""
+    total = 0.0
+    for path, seg_start, seg_end in segments:
+        inside = min(seg_end, end) - max(seg_start, start)
+        if seg_end > seg_start and inside > 0 and path.is_file():
+            total += path.stat().st_size * inside / (seg_end - seg_start)
+    return total
+
+
+def export_progress(exports_dir: Path, export_id: str) -> float | None:
+    """Share (0..0.99) of a running real-time export written so far, from the size of the
+    partial file ffmpeg is writing aside; None when not known (timelapse, or not started)."""
+    expected = _EXPECTED_BYTES.get(export_id)
+    if not expected:
+        return None
+    written = sum(p.stat().st_size for p in exports_dir.glob(f".clip-*/{export_id}.mp4") if p.is_file())
+    return round(min(written / expected, 0.99), 3)
+
+
+def export_json(row: ExportRow, exports_dir: Path | None = None) -> dict[str, Any]:
+    """Frigate's export JSON, plus `progress` (0..1 or null) while it is being written."""
+    progress = export_progress(exports_dir, row.id) if row.in_progress and exports_dir is not None else None
     return {"id": row.id, "camera": row.camera, "name": row.name, "date": row.date,
-            "video_path": row.video_path, "thumb_path": row.thumb_path, "in_progress": row.in_progress}
+            "video_path": row.video_path, "thumb_path": row.thumb_path, "in_progress": row.in_progress,
+            **({"progress": progress} if row.in_progress else {})}
 
 
 def _timelapse(source: Path, target: Path, ffmpeg: str) -> bool:
@@ -73,6 +102,9 @@ def run_export(context: ApiContext, export_id: str, camera: str, start: float, e
     context.exports_dir.mkdir(parents=True, exist_ok=True)
     try:
         if playback == "realtime":
+            _EXPECTED_BYTES[export_id] = expected_bytes(
+                [(Path(r.path), r.start_time, r.end_time) for r in segments_between(context, camera, start, end)],
+                start, end)
             ok = cut_span(context, camera, start, end, video)
         else:
             raw = context.exports_dir / f".{export_id}-raw.mp4"
@@ -82,6 +114,8 @@ def run_export(context: ApiContext, export_id: str, camera: str, start: float, e
     except (OSError, subprocess.SubprocessError):
         logger.exception("export %s failed", export_id)
         ok = False
+    finally:
+        _EXPECTED_BYTES.pop(export_id, None)
     if not ok:
         logger.error("export %s of %s (%.0f-%.0f) failed; removed", export_id, camera, start, end)
         context.database.write(lambda s: s.execute(delete(ExportRow).where(ExportRow.id == export_id)))
@@ -111,7 +145,7 @@ def start_export(camera: Camera, start: float, end: float, context: Ctx,
 def list_exports(context: Ctx) -> JSONResponse:
     with context.database.read() as session:
         rows = session.scalars(select(ExportRow).order_by(ExportRow.date.desc())).all()
-    return JSONResponse([export_json(r) for r in rows])
+    return JSONResponse([export_json(r, context.exports_dir) for r in rows])
 
 
 def _export(context: ApiContext, export_id: str) -> ExportRow:
@@ -124,7 +158,7 @@ def _export(context: ApiContext, export_id: str) -> ExportRow:
 
 @router.get("/exports/{export_id}", summary="One export")
 def get_export(export_id: str, context: Ctx) -> JSONResponse:
-    return JSONResponse(export_json(_export(context, export_id)))
+    return JSONResponse(export_json(_export(context, export_id), context.exports_dir))
 
 
 @router.get("/exports/{export_id}/video.mp4", summary="The exported video (supports Range)", response_class=Response)
@@ -134,6 +168,30 @@ def export_video(export_id: str, context: Ctx) -> Response:
         raise not_found(f"export {export_id} is still being written")
     return file_response(Path(row.video_path), [context.exports_dir], "video/mp4", f"export {export_id}",
                          download_name=f"{row.id}.mp4")
+
+
+@router.get("/exports/{export_id}/thumbnail.jpg", summary="First frame of an export", response_class=Response)
+def export_thumbnail(export_id: str, context: Ctx) -> Response:
+    row = _export(context, export_id)
+    if not row.thumb_path:
+        raise not_found(f"export {export_id} has no thumbnail{' yet' if row.in_progress else ''}")
+    return file_response(Path(row.thumb_path), [context.exports_dir], "image/jpeg", f"thumbnail of export {export_id}")
+
+
+class RenameBody(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    name: str = Field(min_length=1, max_length=100)
+
+
+@router.patch("/export/{export_id}/rename", summary="Rename an export (Frigate's path)")
+def rename_export(export_id: str, body: RenameBody, context: Ctx) -> JSONResponse:
+    row = _export(context, export_id)
+    name = body.name.strip()
+    if not name:
+        raise bad_request("name must not be blank")
+    context.database.write(lambda s: s.execute(update(ExportRow).where(ExportRow.id == row.id).values(name=name)))
+    return JSONResponse({"success": True, "message": f"Export {row.id} renamed to {name!r}"})
 
 
 @router.delete("/export/{export_id}", summary="Delete an export and its files")
