@@ -49,9 +49,19 @@ def h264_demo_clip(video: Path, media_dir: Path) -> Path:
     return target
 
 
+def is_builtin_demo(loaded: LoadedConfig) -> bool:
+    """The built-in demo config (no config file, the one camera `demo` playing a file)."""
+    cameras = loaded.config.cameras
+    if loaded.source is not None or list(cameras) != [DEMO_STREAM] or len(cameras[DEMO_STREAM].ffmpeg.inputs) != 1:
+        return False
+    return Path(cameras[DEMO_STREAM].ffmpeg.inputs[0].path).is_file()
+
+
 def serve_demo_camera(loaded: LoadedConfig, media_dir: Path) -> tuple[LoadedConfig, SimulatedCameras | None]:
     """Serve the built-in demo camera's video as `rtsp://127.0.0.1:<port>/demo` and point
     the demo config at it. Without GStreamer the demo reads the file directly, as before."""
+    if not is_builtin_demo(loaded):
+        return loaded, None
     camera_name, camera = next(iter(loaded.config.cameras.items()))
     video = Path(camera.ffmpeg.inputs[0].path)
     try:

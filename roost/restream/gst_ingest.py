@@ -25,9 +25,12 @@ CAPS_CODEC = {"video/x-h264": "h264", "video/x-h265": "h265"}
 #: No access unit for this long: the source is considered stalled and reconnected.
 STALL_S = 10.0
 MIN_RETRY_S = 1.0
-MAX_RETRY_S = 4.0
-#: Consecutive failed connections after which the state reads "failed" (retries go on).
+#: Retry at least this often, so a camera that comes back is restreamed within seconds.
+MAX_RETRY_S = 2.0
+#: The state reads "failed" (retries go on) when a source never delivered after this many
+#: tries, or delivered nothing for this long; in between it is "reconnecting".
 FAILED_AFTER = 3
+FAILED_AFTER_S = 60.0
 
 Output = Callable[[Gst.Buffer, Gst.Caps], None]
 
@@ -224,7 +227,9 @@ class Ingest:
         self.error = ffmpeg_error or why
         self.permanent_error = permanent
         self.failures = 0 if self._delivered else self.failures + 1
-        self.state = "failed" if permanent or self.failures >= FAILED_AFTER else "reconnecting"
+        never = self.last_buffer == 0.0 and self.failures >= FAILED_AFTER
+        long_gone = self.last_buffer and time.monotonic() - self.last_buffer > FAILED_AFTER_S
+        self.state = "failed" if permanent or never or long_gone else "reconnecting"
         delay = min(MIN_RETRY_S * 2 ** max(self.failures - 1, 0), MAX_RETRY_S)
         self.log(f"{self.name}: {self.error}; reconnecting in {delay:.0f} s")
         self._retry_id = GLib.timeout_add(int(delay * 1000), self._retry)

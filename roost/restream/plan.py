@@ -166,3 +166,20 @@ def reading_from_restream(config: RoostConfig, plan: RestreamPlan) -> RoostConfi
         target.path = plan.local_url(stream)
         target.input_args = list(RESTREAM_INPUT_ARGS)
     return copy
+
+
+def with_restreamed_streams(effective: dict[str, Any], config: RoostConfig,
+                            secrets: set[str] | None = None) -> dict[str, Any]:
+    """`/api/config` with every restreamed camera listed in `go2rtc.streams` (credentials
+    masked), as Frigate lists go2rtc's streams: Home Assistant's camera entity looks its
+    camera up there and then plays `rtsp://<host>:8554/<camera>`."""
+    try:
+        plan = restream_plan(config)
+    except ValueError:
+        return effective
+    if plan is None:
+        return effective
+    streams = effective.setdefault("go2rtc", {}).setdefault("streams", {})
+    for source in plan.streams:
+        streams.setdefault(source.name, mask_secrets([source.url], secrets or set()))
+    return effective

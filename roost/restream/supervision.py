@@ -40,8 +40,7 @@ class Restream:
 
     def start(self) -> RoostConfig:
         """Start serving; returns the config the recorder and the pipeline should run on."""
-        if self.loaded.source is None:
-            self.loaded, self.demo_camera = serve_demo_camera(self.loaded, self.media_dir)
+        self.loaded, self.demo_camera = serve_demo_camera(self.loaded, self.media_dir)
         config = self.loaded.config
         try:
             plan = restream_plan(config)
