@@ -25,8 +25,13 @@ def with_password(url: str) -> str:
 
 
 def roost_on(camera_url: str, media: Path, name: str = "front", record: bool = True,
-             width: int = 320, height: int = 240) -> Supervisor:
+             width: int = 320, height: int = 240, more_cameras: dict[str, str] | None = None) -> Supervisor:
+    """Roost with camera `name` on `camera_url` (detect + record), and `more_cameras`
+    (name → URL, detect only)."""
     api_port, rtsp_port = free_port(), free_port()
+    extra = {other: {"ffmpeg": {"inputs": [{"path": url, "roles": ["detect"]}]},
+                     "detect": {"width": width, "height": height, "fps": 5}}
+             for other, url in (more_cameras or {}).items()}
     loaded = validate_raw({
         "mqtt": {"enabled": False},
         "api": {"host": "127.0.0.1", "port": api_port}, "auth": {"enabled": False},
@@ -39,7 +44,7 @@ def roost_on(camera_url: str, media: Path, name: str = "front", record: bool = T
                                                  "-reset_timestamps 1 -strftime 1 -c copy -an"}},
             "detect": {"width": width, "height": height, "fps": 5},
             "record": {"enabled": record},
-        }},
+        }, **extra},
     })
     supervisor = Supervisor(loaded, media, model_cache_dir())
     supervisor.start()

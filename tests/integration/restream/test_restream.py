@@ -117,3 +117,28 @@ def _segments(supervisor: object, all_rows: bool = False) -> list[RecordingRow]:
 def _cache_newer_than(supervisor: object, wall: float) -> bool:
     cache = supervisor.media_dir / "cache"  # type: ignore[attr-defined]
     return any(p.stat().st_mtime > wall + 1 and p.stat().st_size > 0 for p in cache.glob("*.mp4"))
+
+
+def test_camera_without_video_reads_failed_and_one_with_another_size_is_scaled_and_reported(
+        rtsp_cameras: SimulatedCameras, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.WARNING)
+    supervisor = roost_on(rtsp_cameras.url("good"), tmp_path / "media", record=False, more_cameras={
+        "mute": rtsp_cameras.url("no_video"), "wide": rtsp_cameras.url("wrong_resolution")})
+    try:
+        wait_until(lambda: inputs(supervisor, "mute").get("restream", {}).get("state") == "failed", 30,
+                   "the camera without video to read failed")
+        mute = inputs(supervisor, "mute")
+        assert "no video track" in mute["restream"]["last_error"]
+        wait_until(lambda: inputs(supervisor, "mute")["detect"]["last_error"], 30, "detect to say why it has no frames")
+        assert inputs(supervisor, "mute")["detect"]["state"] != "streaming"
+        assert inputs(supervisor, "mute")["detect"]["seconds_since_frame"] is None
+
+        wait_until(lambda: inputs(supervisor, "wide").get("detect", {}).get("state") == "streaming", 30, "wide frames")
+        wide = supervisor.stats()["restream"]["streams"]["wide"]
+        assert (wide["width"], wide["height"]) == (640, 360)
+        frame = supervisor.pipeline.latest_frame("wide") if supervisor.pipeline else None
+        assert frame is not None and frame.image.shape == (240, 320, 3)
+        wait_until(lambda: "cameras.wide.detect: the camera sends 640x360" in caplog.text, 10, "the size warning")
+        assert inputs(supervisor, "front")["detect"]["state"] == "streaming"  # the others are unaffected
+    finally:
+        supervisor.stop()
