@@ -33,6 +33,9 @@ MAX_RESTART_S = 30.0
 #: A child that ran this long was healthy: its next restart waits the minimum again.
 HEALTHY_RUN_S = 30.0
 STOP_GRACE_S = 3.0
+#: MPEG-TS on stdout, each packet written at once: ffmpeg's 32 KiB output buffer would
+#: otherwise hold up to a second of video and deliver it in bursts.
+MPEGTS_PIPE_ARGS = ["-flush_packets", "1", "-muxdelay", "0", "-muxpreload", "0", "-f", "mpegts", "pipe:1"]
 GST_CHECK = ("import gi; gi.require_version('Gst', '1.0'); gi.require_version('GstRtspServer', '1.0'); "
              "from gi.repository import Gst, GstRtspServer")
 
@@ -53,7 +56,7 @@ def gstreamer_missing() -> str | None:
 def ffmpeg_source_argv(source: StreamSource, ffmpeg: str) -> list[str]:
     """ffmpeg copying the first video track of a non-RTSP source to MPEG-TS on stdout."""
     return [ffmpeg, "-hide_banner", "-loglevel", "error", *source.input_args, "-i", source.url,
-            "-map", "0:v:0", "-c", "copy", "-f", "mpegts", "pipe:1"]
+            "-map", "0:v:0", "-c", "copy", *MPEGTS_PIPE_ARGS]
 
 
 def restream_spec(plan: RestreamPlan, ffmpeg_path: str = "default") -> dict[str, Any]:

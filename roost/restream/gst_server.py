@@ -162,6 +162,14 @@ class RestreamServer:
 
         GLib.timeout_add(int(seconds * 1000), back)
 
+    def restart(self, name: str) -> bool:
+        """Start the source again from its beginning (a test camera's clip), clients staying on."""
+        ingest = self.ingests.get(name)
+        if ingest is not None and not ingest.paused:
+            ingest.stop()
+            ingest.start()
+        return False
+
     def _scheduled_drop(self, name: str, seconds: float) -> bool:
         _log(f"{name}: simulated outage for {seconds:.0f} s")
         self.drop(name, seconds)
@@ -209,6 +217,8 @@ def _read_commands(server: RestreamServer, loop: GLib.MainLoop) -> None:
             continue
         if command.get("cmd") == "drop":
             GLib.idle_add(server.drop, str(command["stream"]), float(command.get("seconds", 20)))
+        elif command.get("cmd") == "restart":
+            GLib.idle_add(server.restart, str(command["stream"]))
     GLib.idle_add(loop.quit)  # the supervisor closed our stdin: it is gone or stopping us
 
 

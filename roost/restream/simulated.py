@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from roost.ffmpeg import ffmpeg_binary
-from roost.restream.child import ServerChild
+from roost.restream.child import MPEGTS_PIPE_ARGS, ServerChild
 
 CameraKind = Literal["clip", "no_video"]
 
@@ -51,7 +51,7 @@ def free_port() -> int:
 def loop_argv(clip: Path) -> list[str]:
     """ffmpeg replaying `clip` forever at its own rate as MPEG-TS on stdout, like a live camera."""
     return [ffmpeg_binary(), "-hide_banner", "-loglevel", "error", "-re", "-stream_loop", "-1", "-i", str(clip),
-            "-map", "0:v:0", "-c", "copy", "-f", "mpegts", "pipe:1"]
+            "-map", "0:v:0", "-c", "copy", *MPEGTS_PIPE_ARGS]
 
 
 class SimulatedCameras:
@@ -86,6 +86,10 @@ class SimulatedCameras:
     def drop(self, name: str, seconds: float) -> None:
         """Cut the camera off now: its clients are disconnected and it refuses new ones for `seconds`."""
         self.child.send({"cmd": "drop", "stream": name, "seconds": seconds})
+
+    def restart(self, name: str) -> None:
+        """Play the camera's clip from its first frame again; connected clients stay on."""
+        self.child.send({"cmd": "restart", "stream": name})
 
     def clients(self, name: str) -> int:
         """RTSP clients playing the camera now (from the child's last status line, ≤ 1 s old)."""
