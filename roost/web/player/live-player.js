@@ -10,15 +10,18 @@ const KEEP_SECONDS = 10;
 /**
  * Play camera (or restream stream) `camera` in `video`. Returns stop().
  * options:
- *   base        URL prefix of the Roost server ("" = this page's origin)
+ *   base        URL of the Roost server the paths are relative to (default: the page's
+ *               document.baseURI, so a UI served under a proxy sub-path works)
  *   onFallback  (reason: string) => void, called once when MJPEG takes over
  *   onState     (state: "connecting" | "playing" | "reconnecting" | "fallback" | "stopped") => void
- *   fallback    "mjpeg" (default, /api/<camera>?fps=) or "latest" (latest.jpg polled)
+ *   fallback    "mjpeg" (default: an <img> of api/<camera>?fps= after the video),
+ *               "latest" (an <img> polling api/<camera>/latest.jpg), or "none" (only
+ *               onFallback is called: the page shows its own picture)
  *   fallbackFps frames per second of the fallback (default 5)
  *   maxLatency  seconds behind the live edge before the player jumps ahead (default 0.8)
  */
 export function startLivePlayer(video, camera, options = {}) {
-  const opts = { base: "", fallback: "mjpeg", fallbackFps: 5, maxLatency: 0.8, ...options };
+  const opts = { base: document.baseURI, fallback: "mjpeg", fallbackFps: 5, maxLatency: 0.8, ...options };
   let stopped = false;
   let socket = null;
   let mediaSource = null;
@@ -27,16 +30,18 @@ export function startLivePlayer(video, camera, options = {}) {
   let retryTimer = null;
   let fallbackImage = null;
   let pollTimer = null;
+  let fellBack = false;
 
   const state = (s) => opts.onState && opts.onState(s);
   video.muted = true;
   video.playsInline = true;
 
+  const relative = (path) => new URL(path, opts.base);
+
   function wsUrl() {
-    const origin = opts.base ? new URL(opts.base, location.href) : new URL(location.href);
-    const scheme = origin.protocol === "https:" ? "wss:" : "ws:";
-    const prefix = opts.base ? origin.pathname.replace(/\/$/, "") : "";
-    return `${scheme}//${origin.host}${prefix}/live/mse/api/ws?src=${encodeURIComponent(camera)}`;
+    const target = relative(`live/mse/api/ws?src=${encodeURIComponent(camera)}`);
+    target.protocol = target.protocol === "https:" ? "wss:" : "ws:";
+    return target.href;
   }
 
   function connect() {
@@ -113,7 +118,7 @@ export function startLivePlayer(video, camera, options = {}) {
     };
 
     socket.onclose = () => {
-      if (stopped || fallbackImage) return;
+      if (stopped || fellBack) return;
       failedTries = gotData ? 1 : failedTries + 1;
       if (failedTries > MAX_FAILED_TRIES) return fallBack("the live stream is not available");
       state("reconnecting");
@@ -122,8 +127,12 @@ export function startLivePlayer(video, camera, options = {}) {
   }
 
   function fallBack(reason) {
-    if (stopped || fallbackImage) return;
+    if (stopped || fallbackImage || fellBack) return;
+    fellBack = true;
     closeSocket();
+    state("fallback");
+    if (opts.onFallback) opts.onFallback(reason);
+    if (opts.fallback === "none") return;
     const image = document.createElement("img");
     image.className = video.className;
     image.alt = `${camera} (live images)`;
@@ -132,16 +141,14 @@ export function startLivePlayer(video, camera, options = {}) {
     video.style.display = "none";
     video.after(image);
     fallbackImage = image;
-    const api = `${opts.base.replace(/\/$/, "")}/api/${encodeURIComponent(camera)}`;
+    const api = `api/${encodeURIComponent(camera)}`;
     if (opts.fallback === "latest") {
-      const refresh = () => { image.src = `${api}/latest.jpg?t=${Date.now()}`; };
+      const refresh = () => { image.src = relative(`${api}/latest.jpg?t=${Date.now()}`).href; };
       refresh();
       pollTimer = setInterval(refresh, 1000 / opts.fallbackFps);
     } else {
-      image.src = `${api}?fps=${opts.fallbackFps}`;
+      image.src = relative(`${api}?fps=${opts.fallbackFps}`).href;
     }
-    state("fallback");
-    if (opts.onFallback) opts.onFallback(reason);
   }
 
   function closeSocket() {
