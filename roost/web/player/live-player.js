@@ -6,6 +6,8 @@
 const RETRY_MS = 2000;
 const MAX_FAILED_TRIES = 3;
 const KEEP_SECONDS = 10;
+const EDGE_SECONDS = 0.05; // where a jump lands, before the newest frame
+const CATCH_UP_SECONDS = 0.15; // behind more than this: play at 1.1x until caught up
 
 /**
  * Play camera (or restream stream) `camera` in `video`. Returns stop().
@@ -18,10 +20,10 @@ const KEEP_SECONDS = 10;
  *               "latest" (an <img> polling api/<camera>/latest.jpg), or "none" (only
  *               onFallback is called: the page shows its own picture)
  *   fallbackFps frames per second of the fallback (default 5)
- *   maxLatency  seconds behind the live edge before the player jumps ahead (default 0.8)
+ *   maxLatency  seconds behind the live edge before the player jumps ahead (default 0.5)
  */
 export function startLivePlayer(video, camera, options = {}) {
-  const opts = { base: document.baseURI, fallback: "mjpeg", fallbackFps: 5, maxLatency: 0.8, ...options };
+  const opts = { base: document.baseURI, fallback: "mjpeg", fallbackFps: 5, maxLatency: 0.5, ...options };
   let stopped = false;
   let socket = null;
   let mediaSource = null;
@@ -71,13 +73,16 @@ export function startLivePlayer(video, camera, options = {}) {
       if (keepFrom > ranges.start(0)) sourceBuffer.remove(ranges.start(0), keepFrom);
     };
 
+    // Stay at the live edge: jump when far behind, play a little faster when slightly behind.
     const followLiveEdge = () => {
       const ranges = video.buffered;
       if (!ranges.length) return;
       const end = ranges.end(ranges.length - 1);
-      if (video.currentTime < ranges.start(ranges.length - 1) || end - video.currentTime > opts.maxLatency) {
-        video.currentTime = Math.max(ranges.start(ranges.length - 1), end - 0.1);
+      const behind = end - video.currentTime;
+      if (video.currentTime < ranges.start(ranges.length - 1) || behind > opts.maxLatency) {
+        video.currentTime = Math.max(ranges.start(ranges.length - 1), end - EDGE_SECONDS);
       }
+      video.playbackRate = behind > CATCH_UP_SECONDS ? 1.1 : 1.0;
       if (video.paused) video.play().catch(() => {});
     };
 
