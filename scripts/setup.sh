@@ -10,8 +10,11 @@ PYTHON=${PYTHON:-python3.11}
 command -v "$PYTHON" >/dev/null 2>&1 || PYTHON=python3
 
 # 1. Debian packages: the MQTT broker, PostgreSQL and Chromium for the tests, ffmpeg/ffprobe,
-#    and opencv-doc for the demo camera's footage (vtest.avi).
-APT_PACKAGES=(mosquitto postgresql chromium opencv-doc ffmpeg)
+#    and opencv-doc for the demo camera's footage (vtest.avi); GStreamer's RTSP server with
+#    the system Python's bindings runs the restream (roost/restream, DESIGN.md "Restream").
+APT_PACKAGES=(mosquitto postgresql chromium opencv-doc ffmpeg
+  python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base gstreamer1.0-plugins-good
+  gstreamer1.0-plugins-bad)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
