@@ -32,6 +32,7 @@ from roost.controls import CameraControls
 from roost.events.frame_results import FrameResultHandler
 from roost.events.processor import EventProcessor
 from roost.events.review import ReviewRules, ReviewSegments
+from roost.ffmpeg import redact_credentials
 from roost.hub import Hub
 from roost.logs import configure_logging
 from roost.paths import model_cache_dir
@@ -170,7 +171,7 @@ class Supervisor:
         if self.loaded.source is None:
             camera = next(iter(self.config.cameras.values()))
             logger.info("using the demo camera 'demo' on %s (no config file; see README to add yours)",
-                        camera.ffmpeg.inputs[0].path)
+                        redact_credentials(camera.ffmpeg.inputs[0].path))
         for warning in self.loaded.warnings:
             logger.warning("config: %s", warning)
         for section in UNSUPPORTED_WHEN_ENABLED:

@@ -37,7 +37,7 @@ logger = logging.getLogger(__name__)
 
 RING_SLOTS = 12
 #: Reading the local restream: retry at least this often (it paces the camera itself).
-LOOPBACK_MAX_BACKOFF_S = 2.0
+LOOPBACK_MAX_BACKOFF_S = 1.0
 FRAME_QUEUE_SIZE = 3  # frames waiting for the camera process; more are dropped (skipped)
 STOP_TIMEOUT_S = 3.0
 

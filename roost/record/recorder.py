@@ -34,7 +34,7 @@ MIN_STALL_S = 30.0
 STOP_GRACE_S = 5.0
 STDERR_TAIL_LINES = 20
 #: Reading the local restream: retry within this, the restream itself paces the camera.
-LOOPBACK_MAX_RETRY_S = 2.0
+LOOPBACK_MAX_RETRY_S = 1.0
 #: Quick exits in a row after which the recording input reads "failed".
 FAILED_AFTER = 3
 

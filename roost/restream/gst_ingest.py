@@ -31,8 +31,16 @@ MAX_RETRY_S = 2.0
 #: tries, or delivered nothing for this long; in between it is "reconnecting".
 FAILED_AFTER = 3
 FAILED_AFTER_S = 60.0
+REFUSE_AFTER_S = 3.0
 
-Output = Callable[[Gst.Buffer, Gst.Caps], None]
+class Output:
+    """Where an ingest delivers: `push` each access unit, `end` when the source is lost."""
+
+    def push(self, buffer: Gst.Buffer, caps: Gst.Caps) -> None:
+        raise NotImplementedError
+
+    def end(self) -> None:
+        raise NotImplementedError
 
 
 class Ingest:
@@ -100,6 +108,14 @@ class Ingest:
         since = self.last_buffer if self._delivered else self.started
         if now - since > STALL_S:
             self._failed(f"no video for {STALL_S:.0f} s")
+
+    def refuses_clients(self, now: float) -> bool:
+        """New clients are turned away when the source is known to be gone (a permanent
+        error, "failed", or no video for REFUSE_AFTER_S); while it is only starting or
+        blinking, they wait for its video instead."""
+        if self.permanent_error or self.state == "failed":
+            return True
+        return self.state != "streaming" and bool(self.last_buffer) and now - self.last_buffer > REFUSE_AFTER_S
 
     def seconds_since_frame(self, now: float) -> float | None:
         return round(now - self.last_buffer, 1) if self.last_buffer else None
@@ -205,7 +221,7 @@ class Ingest:
             self._delivered = True
             GLib.idle_add(self._now_streaming)
         for output in list(self.outputs):
-            output(buffer, caps)
+            output.push(buffer, caps)
         return Gst.FlowReturn.OK
 
     def _now_streaming(self) -> bool:
@@ -223,6 +239,10 @@ class Ingest:
         if self._pipeline is None and self._retry_id:
             return False  # already handled
         self.stop()
+        # Clients get end-of-stream now rather than silence: recorders close their segment
+        # and every client reconnects (and is refused until the source is back).
+        for output in list(self.outputs):
+            output.end()
         ffmpeg_error, self._ffmpeg_last_line = self._ffmpeg_last_line, None
         self.error = ffmpeg_error or why
         self.permanent_error = permanent

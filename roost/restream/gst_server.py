@@ -24,13 +24,13 @@ gi.require_version("Gst", "1.0")
 gi.require_version("GstRtspServer", "1.0")
 from gi.repository import GLib, Gst, GstRtspServer  # type: ignore[import-not-found]  # noqa: E402
 
-from roost.restream.gst_ingest import Ingest  # noqa: E402
+from roost.restream.gst_ingest import Ingest, Output  # noqa: E402
 
 PAYLOADERS = {"h264": "h264parse ! rtph264pay", "h265": "h265parse ! rtph265pay"}
 AUDIO_ONLY_LAUNCH = "( audiotestsrc is-live=true wave=sine ! audioconvert ! alawenc ! rtppcmapay name=pay0 pt=8 )"
 
 
-class _Output:
+class _Output(Output):
     """One prepared media of a mount: buffers are re-stamped onto its clock and pushed
     into its appsrc, starting at a key frame."""
 
@@ -57,6 +57,9 @@ class _Output:
         out.pts = (buffer.pts + self.offset) if buffer.pts != Gst.CLOCK_TIME_NONE else out.dts
         self.appsrc.emit("push-buffer", out)
 
+    def end(self) -> None:
+        self.appsrc.emit("end-of-stream")
+
 
 class _Factory(GstRtspServer.RTSPMediaFactory):  # type: ignore[misc]
     """A mount: per client an appsrc pipeline that the stream's one ingest feeds."""
@@ -73,8 +76,8 @@ class _Factory(GstRtspServer.RTSPMediaFactory):  # type: ignore[misc]
     def do_create_element(self, _url: Any) -> Gst.Element | None:
         if self.ingest is None:
             return Gst.parse_launch(AUDIO_ONLY_LAUNCH)
-        if self.ingest.permanent_error:
-            return None  # the client gets 503 at once instead of waiting for video
+        if self.ingest.refuses_clients(time.monotonic()):
+            return None  # the client is refused at once instead of waiting for video
         payloader = PAYLOADERS.get(self.ingest.codec or "h264", PAYLOADERS["h264"])
         return Gst.parse_launch(
             f"( appsrc name=src is-live=true format=time min-latency=0 ! {payloader} name=pay0 pt=96 "
@@ -87,11 +90,11 @@ class _Factory(GstRtspServer.RTSPMediaFactory):  # type: ignore[misc]
         appsrc = media.get_element().get_by_name("src")
         output = _Output(appsrc)
         ingest = self.ingest
-        ingest.outputs.append(output.push)
+        ingest.outputs.append(output)
 
         def detach(_media: Any) -> None:
-            if output.push in ingest.outputs:
-                ingest.outputs.remove(output.push)
+            if output in ingest.outputs:
+                ingest.outputs.remove(output)
 
         media.connect("unprepared", detach)
 

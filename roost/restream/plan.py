@@ -22,8 +22,11 @@ from roost.config.root import RoostConfig
 DEFAULT_PORT = 8554
 #: Inputs rewritten to read from the restream use these instead of the camera's args:
 #: the local server speaks RTSP over TCP, and a 5 s socket timeout notices an outage.
+#: No `-use_wallclock_as_timestamps`: the restream's RTP clock carries the camera's own
+#: frame timing, which stays even when a busy machine delivers frames in bursts (arrival
+#: times would then collide and give recordings duplicate timestamps).
 RESTREAM_INPUT_ARGS = ["-avoid_negative_ts", "make_zero", "-fflags", "+genpts+discardcorrupt",
-                       "-rtsp_transport", "tcp", "-timeout", "5000000", "-use_wallclock_as_timestamps", "1"]
+                       "-rtsp_transport", "tcp", "-timeout", "5000000"]
 NETWORK_SCHEMES = ("rtsp", "rtsps", "rtmp", "rtmps", "http", "https", "srt", "udp", "tcp")
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 STREAM_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import socket
 import subprocess
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -75,10 +76,18 @@ class SimulatedCameras:
     def url(self, name: str) -> str:
         return f"rtsp://127.0.0.1:{self.port}/{name}"
 
-    def start(self) -> None:
+    def start(self, timeout: float = 30.0) -> None:
+        """Start serving; returns once every camera with a clip streams."""
         if not self.child.start():
             raise RuntimeError(f"the simulated cameras could not start on port {self.port}: "
                                f"{self.child.last_error or 'see the log'}")
+        clips = [c.name for c in self.cameras.values() if c.kind == "clip"]
+        deadline = time.monotonic() + timeout
+        while any(self.child.status.get(name, {}).get("state") != "streaming" for name in clips):
+            if time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"the simulated cameras did not stream within {timeout:.0f} s: {self.child.status}")
+            time.sleep(0.2)
 
     def stop(self) -> None:
         self.child.stop()
