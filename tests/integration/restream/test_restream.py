@@ -149,3 +149,36 @@ def test_camera_without_video_reads_failed_and_one_with_another_size_is_scaled_a
         assert inputs(supervisor, "front")["detect"]["state"] == "streaming"  # the others are unaffected
     finally:
         supervisor.stop()
+
+
+def test_restream_server_that_dies_is_restarted_and_roost_reads_through_it_again(
+        rtsp_cameras: SimulatedCameras, tmp_path: Path) -> None:
+    import os
+    import signal
+
+    supervisor = roost_on(rtsp_cameras.url("good"), tmp_path / "media", record=False)
+    try:
+        child = supervisor.restream.child
+        assert child is not None and child.pid is not None
+        wait_until(lambda: inputs(supervisor).get("detect", {}).get("state") == "streaming", 30, "detect frames")
+        first = child.pid
+        os.kill(first, signal.SIGKILL)
+        wait_until(lambda: child.pid not in (None, first) and child.restarts == 1, 15, "a new restream server")
+        assert supervisor.pipeline is not None
+        capture = supervisor.pipeline.cameras["front"].capture_stats
+        frames = capture.frames.value
+        wait_until(lambda: capture.frames.value > frames + 5, 20, "frames through the new server")
+        assert supervisor.stats()["restream"]["restarts"] == 1
+        restarted = child.pid
+    finally:
+        supervisor.stop()
+    assert restarted is not None and not _alive(restarted), "the restream server outlived Roost"
+
+
+def _alive(pid: int) -> bool:
+    import psutil
+
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
