@@ -36,6 +36,7 @@ from roost.events.frame_results import FrameResultHandler
 from roost.events.open_rows import end_open_rows
 from roost.events.processor import EventProcessor
 from roost.events.review import ReviewRules, ReviewSegments
+from roost.ffmpeg import redact_credentials
 from roost.hub import Hub
 from roost.logs import configure_logging
 from roost.paths import model_cache_dir
@@ -46,6 +47,7 @@ from roost.record.expiry import reconcile_event_media
 from roost.record.maintainer import RecordingMaintainer
 from roost.record.command import recorder_stream
 from roost.record.recorder import Recorder
+from roost.restream.supervision import Restream
 from roost.start_banner import start_banner
 from roost.stats import build_stats
 from roost.store import Database, database_url
@@ -96,10 +98,15 @@ class Supervisor:
         self.mqtt: MqttPublisher | None = None
         self.context: ApiContext | None = None
         self._stats_thread: threading.Thread | None = None
+        self.restream = Restream(loaded, media_dir)
 
     def start(self) -> None:
         for sub in ("recordings", "clips", "exports", "cache"):
             (self.media_dir / sub).mkdir(parents=True, exist_ok=True)
+        # The recorder and the pipeline read from the restream where it serves the camera
+        # (the built-in demo camera becomes an RTSP camera first).
+        run_config = self.restream.start()
+        self.loaded, self.config = self.restream.loaded, self.restream.loaded.config
         self._report_config()
         fill_detect_sizes(self.config.cameras)  # no-op after startup_config, which probed already
         db_config = self.config.database
@@ -115,13 +122,13 @@ class Supervisor:
         self.handler = handler = FrameResultHandler(self.config, database, self.hub, processor, review, self.controls,
                                                     self.media_dir / "clips", activity=self.maintainer.note_activity)
         self.maintainer.start()
-        for name, camera in self.config.cameras.items():
+        for name, camera in run_config.cameras.items():
             if camera.enabled and recorder_stream(camera) is not None:
                 recorder = Recorder(name, camera, self.media_dir / "cache", self.controls[name])
                 recorder.start()
                 self.recorders.append(recorder)
 
-        self.pipeline = Pipeline(self.config, runnable_detectors(self.loaded), self.controls,
+        self.pipeline = Pipeline(run_config, runnable_detectors(self.loaded), self.controls,
                                  handler, self.model_cache)
         self.classifiers = Classifiers(self.config, self.model_cache, self.media_dir / "clips", self.hub,
                                        processor, self.pipeline.latest_frame)
@@ -135,7 +142,7 @@ class Supervisor:
             latest_frame=self.pipeline.latest_frame, recent_frames=self.pipeline.recent.between,
             model_cache=self.model_cache,
             on_config_change=self._config_changed,
-            extra_routers=[training_router(trainer), examples_router(), config_set_router,
+            extra_routers=[training_router(trainer), examples_router(), config_set_router, self.restream.router(),
                            classification_router(lambda: self._classification_status(trainer))])
         self.api = serve_api(context, self.stopping)
         if not self.api.wait_started():
@@ -183,7 +190,7 @@ class Supervisor:
         if self.loaded.source is None:
             camera = next(iter(self.config.cameras.values()))
             logger.info("using the demo camera 'demo' on %s (no config file; see README to add yours)",
-                        camera.ffmpeg.inputs[0].path)
+                        redact_credentials(camera.ffmpeg.inputs[0].path))
         for warning in self.loaded.warnings:
             logger.warning("config: %s", warning)
 
@@ -194,9 +201,10 @@ class Supervisor:
     def stats(self) -> dict[str, Any]:
         cameras = self.pipeline.camera_stats() if self.pipeline else {}
         detectors = self.pipeline.detector_stats() if self.pipeline else {}
-        return build_stats(cameras, detectors, self.started_at,
-                           [self.media_dir / "recordings", self.media_dir / "clips"],
-                           detector_error=self.pipeline.detector_error if self.pipeline else None)
+        cameras = self.restream.with_health(cameras, self.pipeline, self.recorders)
+        return self.restream.add_stats(build_stats(
+            cameras, detectors, self.started_at, [self.media_dir / "recordings", self.media_dir / "clips"],
+            detector_error=self.pipeline.detector_error if self.pipeline else None))
 
     def request_stop(self) -> None:
         """Ask `wait` to return; safe in a signal handler. It takes no lock: the handler runs
@@ -229,6 +237,7 @@ class Supervisor:
         if self.mqtt is not None:
             steps.append(("mqtt", self.mqtt.stop))
         steps += [(f"recorder {r.camera_name}", r.stop) for r in self.recorders]
+        steps.append(("restream", self.restream.stop))
         if self.maintainer is not None:
             steps.append(("recording maintainer", self.maintainer.stop))
         steps.append(("hub", self.hub.close))

@@ -34,6 +34,13 @@ def build_parser() -> argparse.ArgumentParser:
         "check-config", help="make every check `serve` makes at start (config, detect sizes, model files, "
                              "media dir); exit 1 on errors"))
     check.set_defaults(handler=_check_config)
+    demo = sub.add_parser("demo", help="serve test cameras (see --rtsp)")
+    demo.add_argument("--rtsp", action="store_true", required=True,
+                      help="serve simulated RTSP cameras on 127.0.0.1 until Ctrl-C: the demo footage, one that "
+                           "drops for 20 s every minute, one at another resolution, one without video")
+    demo.add_argument("--port", type=int, default=8556, help="RTSP port of the cameras (default 8556)")
+    demo.add_argument("--media-dir", type=Path, default=None, help="where generated clips are kept")
+    demo.set_defaults(handler=_demo)
     version = sub.add_parser("version", help="print the version")
     version.set_defaults(handler=_version)
     from roost.train.cli import add_classify_parser
@@ -69,6 +76,12 @@ def _check_config(args: argparse.Namespace) -> int:
                   f"cannot run it (runs: {', '.join(RUNNABLE_DETECTOR_TYPES)}); a cpu detector is used instead")
     print(f"Config OK: {where} ({len(loaded.config.cameras)} camera(s))")
     return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from roost.restream.demo_cli import serve_demo_cameras
+
+    return serve_demo_cameras(_media_dir(args), args.port)
 
 
 def _version(_args: argparse.Namespace) -> int:

@@ -23,3 +23,19 @@ def ffmpeg_binary(configured: str = "default") -> str:
     import imageio_ffmpeg  # type: ignore[import-untyped]
 
     return str(imageio_ffmpeg.get_ffmpeg_exe())
+
+
+def redact_credentials(text: str) -> str:
+    """`text` with the `user:password@` of any URL in it replaced by `*:*@`, for logs of
+    ffmpeg output (ffmpeg names the URL it failed on, credentials included)."""
+    from roost.config.effective import URL_CREDENTIALS
+
+    return URL_CREDENTIALS.sub(lambda m: f"{m['scheme']}*:*@", text)
+
+
+def is_loopback_url(path: str) -> bool:
+    """An RTSP URL on this machine (the local restream): reconnecting to it costs nothing."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(path)
+    return parts.scheme.lower() == "rtsp" and parts.hostname in ("127.0.0.1", "localhost", "::1")

@@ -28,6 +28,7 @@ from roost.config.services import DetectorConfig
 from roost.controls import CameraControls
 from roost.detect.detector_pool import DetectorPool
 from roost.detect.onnx_detector import ModelMissingError, default_model_path
+from roost.ffmpeg import is_loopback_url
 from roost.events.frame_results import FrameResultHandler
 from roost.events.recent_frames import RecentFrames, RecentFrameSampler
 from roost.stats import CameraStats, DetectorStats
@@ -37,6 +38,8 @@ from roost.track.frame_result import FrameResult
 logger = logging.getLogger(__name__)
 
 RING_SLOTS = 12
+#: Reading the local restream: retry at least this often (it paces the camera itself).
+LOOPBACK_MAX_BACKOFF_S = 1.0
 FRAME_QUEUE_SIZE = 3  # frames waiting for the camera process; more are dropped (skipped)
 STOP_TIMEOUT_S = 3.0
 
@@ -110,7 +113,8 @@ class Pipeline:
         ring_name = f"roost-{os.getpid()}-{name}-frames"
         ring = FrameRing.create(ring_name, height, width, RING_SLOTS)
         spec = CaptureSpec(name, detect_command(camera, stream), ring_name, height, width, RING_SLOTS,
-                           stall_timeout_s=max(10.0, camera.ffmpeg.retry_interval))
+                           stall_timeout_s=max(10.0, camera.ffmpeg.retry_interval),
+                           **({"max_backoff_s": LOOPBACK_MAX_BACKOFF_S} if is_loopback_url(stream.path) else {}))
         procs = CameraProcesses(name, ring, self.ctx.Queue(maxsize=FRAME_QUEUE_SIZE), spec,
                                 CaptureStats.create(self.ctx), CameraValues.create(self.ctx))
         self.cameras[name] = procs

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,8 @@ class CameraStats:
     ffmpeg_pid: int | None
     detection_enabled: bool
     ffmpeg_error: str = ""  # why the camera's ffmpeg last ended; "" while frames flow
+    #: Health of each input (`detect`, `record`, `restream`): state, last_error, seconds_since_frame.
+    inputs: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,11 @@ command -v "$PYTHON" >/dev/null 2>&1 || PYTHON=python3
 # 1. Debian packages. Running: ffmpeg/ffprobe, and opencv-doc for the demo camera's footage
 #    (vtest.avi). Tests only: the MQTT broker, PostgreSQL and Chromium, and darknet, whose
 #    sample photographs are in the detection ground truth and the box-extent test.
-APT_PACKAGES=(ffmpeg opencv-doc)
+# GStreamer's RTSP server with the system Python's bindings runs the restream
+# (roost/restream, DESIGN.md "Restream").
+APT_PACKAGES=(ffmpeg opencv-doc
+  python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base gstreamer1.0-plugins-good
+  gstreamer1.0-plugins-bad)
 TEST_APT_PACKAGES=(mosquitto postgresql chromium darknet)
 wanted=("${APT_PACKAGES[@]}")
 [ "$MODE" = test ] && wanted+=("${TEST_APT_PACKAGES[@]}")

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from rtsp_cameras import rtsp_cameras  # noqa: F401  (the RTSP camera fixture, for every test)
 
 
 def free_port() -> int:

@@ -11,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from roost import FRIGATE_STYLE_VERSION
 from roost.api.params import Ctx
 from roost.config.effective import effective_config
+from roost.restream.plan import with_restreamed_streams
 
 router = APIRouter(tags=["service"])
 
@@ -37,6 +38,7 @@ async def stats(request: Request, context: Ctx) -> Response:
 async def config(request: Request, context: Ctx) -> JSONResponse:
     cached = getattr(request.app.state, "effective_config", None)
     if cached is None:
-        cached = effective_config(context.loaded)
+        cached = with_restreamed_streams(effective_config(context.loaded), context.loaded.config,
+                                         context.loaded.secrets)
         request.app.state.effective_config = cached
     return JSONResponse(cached)

@@ -22,6 +22,7 @@ from typing import IO, Any
 from roost.capture.frame import Frame
 from roost.capture.frame_ring import FrameRing
 from roost.config.services import LoggerConfig
+from roost.ffmpeg import redact_credentials
 from roost.logs import configure_logging
 
 logger = logging.getLogger(__name__)
@@ -44,13 +45,15 @@ class CaptureStats:
     capture_pid: Synchronized[int]
     frames: Synchronized[int]  # frames read since start
     restarts: Synchronized[int]  # ffmpeg starts after the first
-    last_error: Any  # multiprocessing char Array: why ffmpeg last ended, b"" while frames flow
+    last_frame_time: Synchronized[float]  # epoch s of the newest frame, 0.0 before the first
+    failures: Synchronized[int]  # ffmpeg runs in a row that delivered no frame
+    last_error: Any  # multiprocessing char Array: why ffmpeg last ended (credentials removed), b"" while frames flow
 
     @classmethod
     def create(cls, context: Any) -> CaptureStats:
         return cls(context.Value("d", 0.0), context.Value("d", 0.0), context.Value("i", 0),
                    context.Value("i", 0), context.Value("q", 0), context.Value("i", 0),
-                   context.Array("c", LAST_ERROR_BYTES))
+                   context.Value("d", 0.0), context.Value("i", 0), context.Array("c", LAST_ERROR_BYTES))
 
     def error_text(self) -> str:
         return bytes(self.last_error.value).decode(errors="replace")
@@ -65,6 +68,7 @@ class CaptureSpec:
     width: int
     slots: int
     stall_timeout_s: float = 10.0  # no frame for this long: restart ffmpeg
+    max_backoff_s: float = MAX_BACKOFF_S  # small for the local restream: reconnecting costs nothing
 
 
 class _RateMeter:
@@ -102,7 +106,8 @@ def run_capture(spec: CaptureSpec, frames: mp.Queue[Frame], stop: MpEvent, stats
             delivered = _run_ffmpeg_once(spec, ring, frames, stop, stats, ffmpeg_log, read_rate, skip_rate)
             if stop.is_set():
                 break
-            backoff = MIN_BACKOFF_S if delivered else min(backoff * 2, MAX_BACKOFF_S)
+            stats.failures.value = 0 if delivered else stats.failures.value + 1
+            backoff = MIN_BACKOFF_S if delivered else min(backoff * 2, spec.max_backoff_s)
             logger.warning("%s: ffmpeg ended; restarting in %.0f s", spec.camera, backoff)
             stop.wait(backoff)
     finally:
@@ -140,6 +145,7 @@ def _run_ffmpeg_once(spec: CaptureSpec, ring: FrameRing, frames: mp.Queue[Frame]
             ring.end_write(slot)
             now = time.monotonic()
             last_frame[0] = now
+            stats.last_frame_time.value = time.time()
             if not delivered:
                 stats.last_error.value = b""
             delivered = True
@@ -157,8 +163,9 @@ def _run_ffmpeg_once(spec: CaptureSpec, ring: FrameRing, frames: mp.Queue[Frame]
         stats.camera_fps.value = stats.skipped_fps.value = 0.0  # no frames until the next ffmpeg delivers
     if not stop.is_set():
         why = reason[0] if reason else f"exited with code {process.returncode}"
-        stats.last_error.value = last_error_text(why, list(tail)).encode()[:LAST_ERROR_BYTES - 1]
-        ffmpeg_log.error("ffmpeg for %s %s; last output:\n%s", spec.camera, why, "\n".join(tail) or "(none)")
+        stats.last_error.value = redact_credentials(last_error_text(why, list(tail))).encode()[:LAST_ERROR_BYTES - 1]
+        ffmpeg_log.error("ffmpeg for %s %s; last output:\n%s", spec.camera, why,
+                         redact_credentials("\n".join(tail)) or "(none)")
     return delivered
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from roost.config.camera import CameraConfig
 from roost.controls import CameraControls
+from roost.ffmpeg import is_loopback_url, redact_credentials
 from roost.record.command import recorder_command, segment_seconds
 from roost.record.segments import cache_segments
 
@@ -32,6 +33,10 @@ MAX_BACKOFF_S = 60.0
 MIN_STALL_S = 30.0
 STOP_GRACE_S = 5.0
 STDERR_TAIL_LINES = 20
+#: Reading the local restream: retry within this, the restream itself paces the camera.
+LOOPBACK_MAX_RETRY_S = 1.0
+#: Quick exits in a row after which the recording input reads "failed".
+FAILED_AFTER = 3
 
 
 class Recorder:
@@ -45,6 +50,11 @@ class Recorder:
         self.command = recorder_command(camera_name, camera, cache_dir)
         self.segment_s = segment_seconds(self.command)
         self.retry_interval = camera.ffmpeg.retry_interval
+        self.max_backoff = MAX_BACKOFF_S
+        source = self.command[self.command.index("-i") + 1]
+        if is_loopback_url(source):
+            self.retry_interval = min(self.retry_interval, LOOPBACK_MAX_RETRY_S / 2)
+            self.max_backoff = LOOPBACK_MAX_RETRY_S
         self.stall_after = max(MIN_STALL_S, 3 * self.segment_s)
         self.poll_interval = poll_interval
         self._record_enabled = camera.record.enabled
@@ -58,6 +68,7 @@ class Recorder:
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"recorder-{camera_name}", daemon=True)
         self.restarts = 0  # ffmpeg starts after the first, for stats and tests
+        self.last_error: str | None = None
         self._ffmpeg_log = logging.getLogger(f"{__name__}.ffmpeg.{camera_name}")
 
     @property
@@ -128,13 +139,15 @@ class Recorder:
         if ran >= HEALTHY_RUN_S:
             self._quick_exits = 0
         # retry_interval after a healthy run, doubling with each quick exit in a row.
-        self._backoff = min(self.retry_interval * 2 ** self._quick_exits, MAX_BACKOFF_S)
+        self._backoff = min(self.retry_interval * 2 ** self._quick_exits, self.max_backoff)
         if ran < HEALTHY_RUN_S:
             self._quick_exits += 1
         self._next_start = now + self._backoff
         logger.error("%s: recording ffmpeg exited with code %s after %.1f s; retrying in %.1f s. Last output: %s",
                      self.camera_name, process.returncode, ran, self._backoff,
-                     " | ".join(self._stderr_tail) or "(none)")
+                     redact_credentials(" | ".join(self._stderr_tail)) or "(none)")
+        self.last_error = redact_credentials(self._stderr_tail[-1]) if self._stderr_tail else (
+            f"exited with code {process.returncode}")
         self._process = None
 
     def _end_ffmpeg(self, why: str) -> None:
@@ -148,6 +161,18 @@ class Recorder:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+    def health(self) -> tuple[str, str | None, float | None]:
+        """(state, last ffmpeg error, seconds since a segment last grew) for `/api/stats`:
+        streaming while ffmpeg writes, reconnecting while it restarts, failed after
+        several quick exits in a row (it keeps retrying)."""
+        if self.pid is None:
+            if not self.should_record():
+                return "off", self.last_error, None
+            state = "failed" if self._quick_exits >= FAILED_AFTER else "reconnecting"
+            return state, self.last_error, None
+        idle = self._idle_for()
+        return ("streaming" if idle < max(10.0, 2 * self.segment_s) else "reconnecting"), self.last_error, round(idle, 1)
 
     def _idle_for(self) -> float:
         """Seconds since any cache segment of this camera last grew."""
@@ -167,4 +192,4 @@ class Recorder:
             line = raw.decode(errors="replace").rstrip()
             if line:
                 self._stderr_tail.append(line)
-                self._ffmpeg_log.error("%s", line)  # Frigate logs all ffmpeg output as errors
+                self._ffmpeg_log.error("%s", redact_credentials(line))  # Frigate logs all ffmpeg output as errors

@@ -55,12 +55,16 @@ def _paste(frame: npt.NDArray[np.uint8], sprite: npt.NDArray[np.uint8], x: int, 
         frame[y:y + h, x0:x1] = sprite[:, x0 - x:x1 - x]
 
 
-def write_scene(path: Path) -> Path:
+def write_scene(path: Path, lead_in_s: int = 0) -> Path:
+    """The scene, after `lead_in_s` seconds of the empty background."""
     process = subprocess.Popen(
         [ffmpeg_binary(), "-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "bgr24", "-s", f"{WIDTH}x{HEIGHT}",
          "-r", str(FPS), "-i", "pipe:", "-c:v", "libx264", "-preset", "veryfast", "-g", str(FPS),
          "-pix_fmt", "yuv420p", str(path)], stdin=subprocess.PIPE)
     assert process.stdin is not None
+    empty = background()
+    for index in range(lead_in_s * FPS):
+        process.stdin.write(empty.tobytes())
     for index in range(SECONDS * FPS):
         process.stdin.write(frame_at(index).tobytes())
     process.stdin.close()

@@ -30,15 +30,17 @@ def make_h264(path: Path, seconds: int = 12, size: str = "320x240", bitrate: str
     return path
 
 
-def camera_config(source: Path, camera: dict[str, Any] | None = None, name: str = "front",
+def camera_config(source: Path | str, camera: dict[str, Any] | None = None, name: str = "front",
                   segment_s: int = SEGMENT_S, **top: Any) -> CameraConfig:
-    """A validated camera that replays `source` in a loop at its own rate, like a live camera."""
+    """A validated camera on an RTSP URL, or replaying the file `source` in a loop at its
+    own rate, like a live camera."""
+    looped = {} if isinstance(source, str) else {"input_args": "-re -stream_loop -1"}
     raw: dict[str, Any] = {
         "mqtt": {"enabled": False},
         "cameras": {name: {
             "ffmpeg": {
                 "retry_interval": 0.5,
-                "input_args": "-re -stream_loop -1",
+                **looped,
                 "output_args": {"record": f"-f segment -segment_time {segment_s} -segment_format mp4 "
                                           "-reset_timestamps 1 -strftime 1 -c copy -an"},
                 "inputs": [{"path": str(source), "roles": ["detect", "record"]}],
@@ -64,6 +66,17 @@ def packet_hashes(path: Path) -> list[str]:
     """MD5 of every video packet, as stream copy keeps them byte for byte."""
     done = subprocess.run([ffmpeg_binary(), "-hide_banner", "-loglevel", "error", "-i", str(path),
                            "-map", "0:v", "-c", "copy", "-f", "framemd5", "-"], check=True, capture_output=True)
+    return [line.rsplit(",", 1)[-1].strip() for line in done.stdout.decode().splitlines()
+            if line and not line.startswith("#")]
+
+
+def slice_hashes(path: Path) -> list[str]:
+    """MD5 of every video packet without its parameter sets, SEI and delimiters (NAL types
+    6-9): an RTSP camera repeats SPS/PPS in-band and the RTP path adds delimiters, while
+    the coded slices of a stream copy stay byte for byte the camera's."""
+    done = subprocess.run([ffmpeg_binary(), "-hide_banner", "-loglevel", "error", "-i", str(path), "-map", "0:v",
+                           "-c", "copy", "-bsf:v", "filter_units=remove_types=6|7|8|9", "-f", "framemd5", "-"],
+                          check=True, capture_output=True)
     return [line.rsplit(",", 1)[-1].strip() for line in done.stdout.decode().splitlines()
             if line and not line.startswith("#")]
 
