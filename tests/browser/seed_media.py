@@ -24,7 +24,7 @@ from skimage import data
 
 from roost.events.clips import ClipSource, clip_path, cut_clip
 from roost.events.snapshots import (
-    SnapshotOptions, clean_png, snapshot_jpeg, thumbnail_base64, thumbnail_jpeg, write_snapshot,
+    SnapshotOptions, clean_webp, snapshot_jpeg, thumbnail_base64, thumbnail_jpeg, write_snapshot,
 )
 from roost.ffmpeg import ffmpeg_binary
 from roost.record.segments import recording_path
@@ -120,7 +120,7 @@ def _event(camera: str, label: str, start: float, index: int, clips: Path, zone_
     score = round(0.72 + (index % 7) * 0.035, 3)
     event_id = f"{start:.6f}-seed{index:02d}"
     jpeg = snapshot_jpeg(frame, box, region, label, score, start + 1, SnapshotOptions(bounding_box=False))
-    write_snapshot(clips, camera, event_id, jpeg, clean_png(frame))
+    write_snapshot(clips, camera, event_id, jpeg, clean_webp(frame))
     first, second = zone_names
     zones = [second] if label == "cat" else ([first, second] if index % 2 else [first])
     sub_label, sub_score = ("bob", 0.87) if label == "person" and index % 3 == 0 else (None, None)
