@@ -12,6 +12,7 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
+from typing import Any
 from pathlib import Path
 
 import pytest
@@ -109,3 +110,14 @@ def mosquitto(tmp_path: Path) -> Iterator[Broker]:
         yield broker
     finally:
         broker.stop()
+
+
+@pytest.fixture(scope="session")
+def playwright() -> Iterator[Any]:
+    """The one Playwright driver of the run: its sync API refuses a second instance while
+    one is running, so every browser test (tests/browser and the integration tests that
+    open a page) launches Chromium from this one."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as running:
+        yield running

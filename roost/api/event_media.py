@@ -87,8 +87,12 @@ def event_snapshot(event_id: str, request: Request, context: Ctx,
     return jpeg_response(data, cache=row.end_time is not None)
 
 
+#: Height of the thumbnail of an in-progress event drawn from its live best frame, px.
+IN_PROGRESS_THUMBNAIL_HEIGHT = 175
+
+
 @router.get("/events/{event_id}/thumbnail.jpg", summary="Thumbnail of an event", response_class=Response)
-def event_thumbnail(event_id: str, context: Ctx,
+def event_thumbnail(event_id: str, request: Request, context: Ctx,
                     format: Android = None, h: Height = None, quality: Quality = 70) -> Response:
     row = load_event(context, event_id)
     data: bytes | None = None
@@ -103,10 +107,15 @@ def event_thumbnail(event_id: str, context: Ctx,
         except ValueError:
             clean_file = None
         clean = read_image(clean_file, context.clips_dir) if clean_file is not None else None
-        if clean is None:
-            raise not_found(f"event {event_id} has no thumbnail")
-        shot = stored_snapshot(row)
-        data = thumbnail_jpeg(clean, shot.region if shot is not None else (0, 0, clean.shape[1], clean.shape[0]))
+        if clean is not None:
+            shot = stored_snapshot(row)
+            data = thumbnail_jpeg(clean, shot.region if shot is not None else (0, 0, clean.shape[1], clean.shape[0]))
+        else:
+            # an event seconds old whose files are still being rendered: its live best frame
+            best = request.app.state.live.best_of_event(row.id) if row.end_time is None else None
+            if best is None:
+                raise not_found(f"event {event_id} has no thumbnail")
+            data = resized_jpeg(best, h or IN_PROGRESS_THUMBNAIL_HEIGHT, quality)
     data = resized_jpeg(data, h, quality)
     if format == "android":
         data = android_jpeg(data, quality)

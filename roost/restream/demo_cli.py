@@ -31,7 +31,7 @@ cameras:
 
 
 def serve_demo_cameras(media_dir: Path, port: int) -> int:
-    video, (width, height) = demo_video(media_dir)
+    video, (width, height) = demo_video()
     cameras = demo_cameras(media_dir, video, port)
     try:
         cameras.start()

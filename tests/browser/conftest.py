@@ -42,7 +42,7 @@ def _suite_conftest() -> Any:
 
 free_port = _suite_conftest().free_port
 
-from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright, Request, Response, sync_playwright  # noqa: E402
+from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright, Request, Response  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
@@ -202,12 +202,6 @@ def roost(tmp_path_factory: pytest.TempPathFactory, scene_video: Path) -> Iterat
         yield server
     finally:
         server.stop()
-
-
-@pytest.fixture(scope="session")
-def playwright() -> Iterator[Playwright]:
-    with sync_playwright() as running:
-        yield running
 
 
 @pytest.fixture(scope="session")

@@ -74,6 +74,7 @@ function thumbSrc(event) {
   // leave it out and the grid loads thumbnail.jpg lazily.
   if ('thumbnail' in event) return event.thumbnail ? `data:image/jpeg;base64,${event.thumbnail}` : null;
   if (event.fromFeed) return null; // not stored yet: a placeholder, no request
+  if (!event.has_snapshot && event.end_time == null) return null; // being rendered: placeholder until the update
   return `api/events/${encodeURIComponent(event.id)}/thumbnail.jpg`;
 }
 

@@ -111,28 +111,25 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"
                  "--disable-component-update", "--disable-sync"]
 
 
-def test_docs_render_in_a_browser_without_the_internet(ha: httpx.Client) -> None:
-    from playwright.sync_api import sync_playwright
-
+def test_docs_render_in_a_browser_without_the_internet(ha: httpx.Client, playwright: Any) -> None:
     outside: list[str] = []
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page()
+    browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+    try:
+        page = browser.new_page()
 
-            def only_local(route: Any) -> None:
-                if route.request.url.startswith(str(ha.base_url)):
-                    route.continue_()
-                else:
-                    outside.append(route.request.url)
-                    route.abort()
+        def only_local(route: Any) -> None:
+            if route.request.url.startswith(str(ha.base_url)):
+                route.continue_()
+            else:
+                outside.append(route.request.url)
+                route.abort()
 
-            page.route("**/*", only_local)
-            page.goto(f"{ha.base_url}/api/docs")
-            page.wait_for_selector(".opblock", timeout=30_000)
-            operations = page.locator(".opblock").count()
-            title = page.locator(".info .title").inner_text()
-        finally:
-            browser.close()
+        page.route("**/*", only_local)
+        page.goto(f"{ha.base_url}/api/docs")
+        page.wait_for_selector(".opblock", timeout=30_000)
+        operations = page.locator(".opblock").count()
+        title = page.locator(".info .title").inner_text()
+    finally:
+        browser.close()
     assert outside == []
     assert operations > 30 and "Roost" in title

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pytest
 from PIL import Image
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Page, Playwright
 
 from roost.app import Supervisor
 from roost.restream.simulated import SimulatedCameras
@@ -65,14 +65,12 @@ def site(tmp_path: Path) -> Iterator[str]:
 
 
 @pytest.fixture
-def page(roost: Supervisor, site: str) -> Iterator[Page]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 400, "height": 300})
-            yield page
-        finally:
-            browser.close()
+def page(roost: Supervisor, site: str, playwright: Playwright) -> Iterator[Page]:
+    browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+    try:
+        yield browser.new_page(viewport={"width": 400, "height": 300})
+    finally:
+        browser.close()
 
 
 def _open(page: Page, site: str, roost: Supervisor) -> None:

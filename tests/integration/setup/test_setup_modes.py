@@ -12,8 +12,10 @@ import subprocess
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[3]
-TEST_ONLY_DEBIAN = {"mosquitto", "postgresql", "chromium"}
-RUNTIME_DEBIAN = {"ffmpeg", "opencv-doc"}
+TEST_ONLY_DEBIAN = {"mosquitto", "postgresql", "chromium", "darknet"}  # darknet: its photographs are test data
+RUNTIME_DEBIAN = {"ffmpeg", "opencv-doc",  # GStreamer's RTSP server runs the restream
+                  "python3-gi", "gir1.2-gst-rtsp-server-1.0", "gstreamer1.0-plugins-base",
+                  "gstreamer1.0-plugins-good", "gstreamer1.0-plugins-bad"}
 
 
 def shim(path: Path, body: str) -> None:
