@@ -92,7 +92,7 @@ def test_opened_item_plays_from_the_recordings_at_its_time(media: MediaRoost, op
 
 def test_review_fits_a_phone(media: MediaRoost, open_ui: UiFactory) -> None:
     ui = open_ui(viewport=PHONE, server=media.server, color_scheme="dark")
-    ui.goto("#/review?severity=alert")
+    ui.goto(f"#/review?severity=alert&camera={CAMERA}")  # the seeded camera: its items have recordings
     ui.page.locator(".rv-open").first.wait_for()
     assert ui.horizontal_overflow() == 0
     ui.shot("grid")

@@ -35,8 +35,10 @@ function labelsOf(item) {
 }
 
 function thumbOf(item) {
-  const first = item.data?.detections?.[0];
-  return first ? `api/events/${encodeURIComponent(first)}/thumbnail.jpg` : null;
+  // The review item's own thumbnail (made by the server from its first event, its snapshot or
+  // its recording); an item still in progress may have none of those yet: a placeholder.
+  if (item.end_time == null) return null;
+  return `clips/review/thumb-${encodeURIComponent(item.camera)}-${encodeURIComponent(item.id)}.webp`;
 }
 
 // Whether the server renders review previews (another part of Roost adds the route); asked once.
@@ -193,7 +195,7 @@ function useReviewItems(severity, camera, day, refreshKey) {
     setState((s) => ({ ...s, loading: true }));
     try {
       const page = await api.get('api/review', { severity, cameras: camera || undefined, after: span.after,
-        before: cursor ?? span.before, limit: PAGE_SIZE, reviewed: 1 });
+        before: cursor ?? span.before, limit: PAGE_SIZE }); // no `reviewed`: every item (Frigate)
       if (mine !== generation.current) return;
       setState((s) => {
         const known = new Set(s.items.map((i) => i.id));
