@@ -28,11 +28,12 @@ from roost.train.embed import FEATURE_CACHE_FILE, FeatureCache, content_hash
 
 logger = logging.getLogger(__name__)
 
-#: Raw-feature cosine similarity at and above which an attempt is a near-duplicate of a
-#: dataset image. Measured on EfficientNet-Lite0 features of photo crops: the same crop
-#: brightened 0.998, shifted 5 % 0.985, mirrored 0.968; two different crops of one photo
-#: at most 0.945; crops of different photos ≈ 0.12.
-NEAR_DUPLICATE_SIMILARITY = 0.95
+#: Head-feature cosine similarity at and above which an attempt is a near-duplicate of a
+#: dataset image. Measured on the head's features (`roost.train.features`): the same photo
+#: crop brightened 0.993, saved as WebP 0.973, mirrored 0.967, shifted 5 % 0.925; another
+#: crop of the same photo 0.56, another photo 0.14; consecutive attempts of one walking
+#: person in vtest.avi median 0.82 (those differ enough to be worth labelling).
+NEAR_DUPLICATE_SIMILARITY = 0.92
 ATTEMPT_SUFFIXES = frozenset({".webp", ".jpg", ".jpeg", ".png"})
 EXAMPLE_PREFIX = "example_"
 BATCH = 16
