@@ -99,16 +99,24 @@ def training_router(trainer: Trainer) -> APIRouter:
 
     @router.get("/classification/{name}/status")
     def status(name: str, context: Ctx) -> JSONResponse:
-        """State of the last run in this process and the quality of the model on disk."""
+        """State of the last run in this process and the quality of the model on disk.
+
+        `elapsed_seconds`: wall time of this process's last run (so far, while training);
+        `training_seconds`: how long the training of the model on disk took (metadata.json)."""
         model = _model(name)
         _known(context, model)
-        latest = trainer.status(model)
+        run = trainer.run(model)
+        latest = run.latest if run is not None else None
         paths = model_paths(model, context.model_cache)
         metadata = json.loads(paths.metadata.read_text()) if paths.metadata.is_file() else None
         state = latest.state if latest is not None else ("complete" if metadata else "untrained")
         return JSONResponse({"model": model, "state": state,
                              "progress": None if latest is None else {k: v for k, v in asdict(latest).items() if k != "result"},
-                             "metrics": None if metadata is None else metadata.get("metrics")})
+                             "elapsed_seconds": None if run is None else run.elapsed_seconds,
+                             "training_seconds": None if metadata is None else metadata.get("training_seconds"),
+                             "trained_at": None if metadata is None else metadata.get("created"),
+                             "metrics": None if metadata is None else metadata.get("metrics"),
+                             "comparison": None if metadata is None else metadata.get("comparison")})
 
     @router.get("/classification/{name}/suggestions")
     def suggestions(name: str, context: Ctx, limit: int = 50) -> JSONResponse:
