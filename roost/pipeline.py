@@ -171,7 +171,7 @@ class Pipeline:
             stats[name] = CameraStats(capture.camera_fps.value, values.process_fps.value, capture.skipped_fps.value,
                                       values.detection_fps.value, capture.capture_pid.value or None,
                                       values.pid.value or None, capture.ffmpeg_pid.value or None,
-                                      self.controls[name].is_on("detect"))
+                                      self.controls[name].is_on("detect"), capture.error_text())
         return stats
 
     def detector_stats(self) -> dict[str, DetectorStats]:

@@ -25,6 +25,7 @@ class CameraStats:
     pid: int | None  # camera process
     ffmpeg_pid: int | None
     detection_enabled: bool
+    ffmpeg_error: str = ""  # why the camera's ffmpeg last ended; "" while frames flow
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from roost import FRIGATE_STYLE_VERSION
 from roost.api import (
-    auth, event_actions, event_media, events, exports, live, recordings, review, stats_config, users, vod, ws,
+    auth, controls, event_actions, event_media, events, exports, live, logs, recordings, review, stats_config,
+    stats_history, storage, users, vod, ws,
 )
 from roost.api.auth import authorize, jwt_secret
 from roost.api.context import ApiContext
@@ -33,6 +34,8 @@ from roost.api.live_cache import LiveCache
 from roost.api.manual_events import StoredManualEvents
 from roost.api.rate_limit import RateLimiter, parse_limits
 from roost.api.users import ensure_admin
+from roost.api.web import add_web_routes
+from roost.log_ring import log_ring
 from roost.publish.commands import ControlCommands
 
 logger = logging.getLogger(__name__)
@@ -41,6 +44,8 @@ TRAVERSAL = re.compile(r"(^|[\\/])\.\.([\\/]|$)")
 #: Routers that name their own paths, in matching order; `live` (catch-all camera paths) goes last.
 NAMED_ROUTERS = (stats_config.router, events.router, event_actions.router, event_media.router, review.router,
                  exports.router, recordings.router)
+#: The web UI's own routes (System page, camera switches); also named, so before `live`.
+UI_ROUTERS = (logs.router, stats_history.router, storage.router, controls.router)
 
 
 def is_traversal(text: str) -> bool:
@@ -106,9 +111,12 @@ def create_app(context: ApiContext, authenticated: bool, extra_routers: list[API
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         fanout.loop = asyncio.get_running_loop()
         subscription = context.hub.subscribe(f"api-{'auth' if authenticated else 'local'}", on_hub)
+        history = stats_history.history_of(context)
+        history.acquire()
         try:
             yield
         finally:
+            history.release()
             context.hub.unsubscribe(subscription)
 
     app = FastAPI(title="Roost", version=FRIGATE_STYLE_VERSION, docs_url="/api/docs", redoc_url=None,
@@ -124,7 +132,8 @@ def create_app(context: ApiContext, authenticated: bool, extra_routers: list[API
     _install_error_handlers(app)
     app.add_middleware(TraversalGuard)
 
-    api_routers = list(NAMED_ROUTERS)
+    log_ring()  # the log tail of GET /api/logs starts with the first app
+    api_routers = [*NAMED_ROUTERS, *UI_ROUTERS]
     if authenticated:
         auth_config = context.loaded.config.auth
         app.state.jwt_secret = jwt_secret(context.media_dir)
@@ -134,6 +143,7 @@ def create_app(context: ApiContext, authenticated: bool, extra_routers: list[API
     else:
         api_routers = [auth.profile_router, *api_routers]
     extras = [*context.extra_routers, *(extra_routers or [])]
+    add_web_routes(app)
     _include(app, [*api_routers, *extras, live.router], "/api", True)
     app.include_router(ws.router)
     app.include_router(vod.router)

@@ -20,7 +20,7 @@ from sqlalchemy import delete, select, update
 
 from roost.api.context import ApiContext
 from roost.api.files import file_response
-from roost.api.params import Camera, Ctx, not_found
+from roost.api.params import Camera, Ctx, bad_request, not_found
 from roost.api.recordings import check_span, cut_span
 from roost.ffmpeg import ffmpeg_binary
 from roost.paths import is_within
@@ -134,6 +134,30 @@ def export_video(export_id: str, context: Ctx) -> Response:
         raise not_found(f"export {export_id} is still being written")
     return file_response(Path(row.video_path), [context.exports_dir], "video/mp4", f"export {export_id}",
                          download_name=f"{row.id}.mp4")
+
+
+@router.get("/exports/{export_id}/thumbnail.jpg", summary="First frame of an export", response_class=Response)
+def export_thumbnail(export_id: str, context: Ctx) -> Response:
+    row = _export(context, export_id)
+    if not row.thumb_path:
+        raise not_found(f"export {export_id} has no thumbnail{' yet' if row.in_progress else ''}")
+    return file_response(Path(row.thumb_path), [context.exports_dir], "image/jpeg", f"thumbnail of export {export_id}")
+
+
+class RenameBody(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    name: str = Field(min_length=1, max_length=100)
+
+
+@router.patch("/export/{export_id}/rename", summary="Rename an export (Frigate's path)")
+def rename_export(export_id: str, body: RenameBody, context: Ctx) -> JSONResponse:
+    row = _export(context, export_id)
+    name = body.name.strip()
+    if not name:
+        raise bad_request("name must not be blank")
+    context.database.write(lambda s: s.execute(update(ExportRow).where(ExportRow.id == row.id).values(name=name)))
+    return JSONResponse({"success": True, "message": f"Export {row.id} renamed to {name!r}"})
 
 
 @router.delete("/export/{export_id}", summary="Delete an export and its files")

@@ -30,6 +30,8 @@ STDERR_TAIL_LINES = 30
 MIN_BACKOFF_S = 1.0
 MAX_BACKOFF_S = 60.0
 FPS_WINDOW_S = 5.0
+#: Room for the last ffmpeg error shown in `/api/stats` (`ffmpeg_error`), bytes.
+LAST_ERROR_BYTES = 400
 
 
 @dataclass
@@ -42,11 +44,16 @@ class CaptureStats:
     capture_pid: Synchronized[int]
     frames: Synchronized[int]  # frames read since start
     restarts: Synchronized[int]  # ffmpeg starts after the first
+    last_error: Any  # multiprocessing char Array: why ffmpeg last ended, b"" while frames flow
 
     @classmethod
     def create(cls, context: Any) -> CaptureStats:
         return cls(context.Value("d", 0.0), context.Value("d", 0.0), context.Value("i", 0),
-                   context.Value("i", 0), context.Value("q", 0), context.Value("i", 0))
+                   context.Value("i", 0), context.Value("q", 0), context.Value("i", 0),
+                   context.Array("c", LAST_ERROR_BYTES))
+
+    def error_text(self) -> str:
+        return bytes(self.last_error.value).decode(errors="replace")
 
 
 @dataclass(frozen=True)
@@ -133,6 +140,8 @@ def _run_ffmpeg_once(spec: CaptureSpec, ring: FrameRing, frames: mp.Queue[Frame]
             ring.end_write(slot)
             now = time.monotonic()
             last_frame[0] = now
+            if not delivered:
+                stats.last_error.value = b""
             delivered = True
             stats.frames.value += 1
             read_rate.tick(now)
@@ -145,10 +154,18 @@ def _run_ffmpeg_once(spec: CaptureSpec, ring: FrameRing, frames: mp.Queue[Frame]
     finally:
         _end(process)
         stats.ffmpeg_pid.value = 0
+        stats.camera_fps.value = stats.skipped_fps.value = 0.0  # no frames until the next ffmpeg delivers
     if not stop.is_set():
         why = reason[0] if reason else f"exited with code {process.returncode}"
+        stats.last_error.value = last_error_text(why, list(tail)).encode()[:LAST_ERROR_BYTES - 1]
         ffmpeg_log.error("ffmpeg for %s %s; last output:\n%s", spec.camera, why, "\n".join(tail) or "(none)")
     return delivered
+
+
+def last_error_text(why: str, tail: list[str]) -> str:
+    """"ffmpeg exited with code 1: <last line it printed>" for the stats and the web UI."""
+    last = next((line.strip() for line in reversed(tail) if line.strip()), "")
+    return f"ffmpeg {why}: {last}" if last else f"ffmpeg {why}"
 
 
 def _read_exact(stream: IO[bytes], target: memoryview) -> bool:

@@ -14,7 +14,7 @@ def test_stats_shape_and_sums(tmp_path: Path) -> None:
                         storage_paths=[tmp_path], now=1042.9)
     assert stats["front"] == stats["cameras"]["front"]
     assert set(stats["cameras"]["front"]) == {"camera_fps", "process_fps", "skipped_fps", "detection_fps",
-                                              "capture_pid", "pid", "ffmpeg_pid", "detection_enabled"}
+                                              "capture_pid", "pid", "ffmpeg_pid", "detection_enabled", "ffmpeg_error"}
     assert stats["cameras"]["back"]["camera_fps"] == 0.0  # unavailable camera
     assert (stats["camera_fps"], stats["process_fps"], stats["skipped_fps"], stats["detection_fps"]) == (5.0, 4.0, 1.0, 2.5)
     assert stats["detectors"]["cpu"] == {"inference_speed": 12.35, "detection_start": 0.0, "pid": None}
