@@ -18,23 +18,30 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import FileResponse, JSONResponse
+from pydantic import BaseModel, Field
 from starlette.background import BackgroundTask
 
+from roost.api.classification import FILE_NAME
 from roost.api.params import Ctx
+from roost.paths import is_within
 from roost.classify.model_files import (
     InvalidNameError, ModelNotTrainedError, model_paths, validate_class_name, validate_model_name,
 )
 from roost.publish.messages import Publication
 from roost.train.archive import ArchiveError, export_classifier, import_classifier
-from roost.train.dataset import IMAGE_SUFFIXES
+from roost.train.dataset import IMAGE_SUFFIXES, TRAIN_DIR
 from roost.train.pipeline import TrainingProgress, TrainingRequest
 from roost.train.run import Trainer, TrainingInProgressError
 from roost.train.status import dataset_training_metadata
-from roost.train.suggestions import suggest
+from roost.train.suggestions import distinct_images, suggest
 
 logger = logging.getLogger(__name__)
 
 IMPORT_LIMIT_BYTES = 200 * 2**20
+
+
+class DistinctBody(BaseModel):
+    files: list[str] = Field(min_length=1, max_length=500)
 
 
 @dataclass(frozen=True)
@@ -128,6 +135,22 @@ def training_router(trainer: Trainer) -> APIRouter:
         except ModelNotTrainedError as error:
             raise HTTPException(status_code=409, detail=str(error)) from None
         return JSONResponse([s.to_dict() for s in ranked])
+
+    @router.post("/classification/{name}/distinct")
+    def distinct(name: str, body: DistinctBody, context: Ctx) -> JSONResponse:
+        """How many distinct images a selection of recent attempts holds (near-duplicates
+        clustered), for the bulk-labelling warning of Recent Classifications."""
+        model = _model(name)
+        _known(context, model)
+        folder = context.clips_dir / model / TRAIN_DIR
+        paths = []
+        for file in body.files:
+            path = folder / file
+            if not FILE_NAME.match(file) or not is_within(path, folder) or not path.is_file():
+                raise HTTPException(status_code=400, detail=f"'{file}' is not a recent image of '{model}'")
+            paths.append(path)
+        clusters = distinct_images(context.clips_dir, context.model_cache, model, paths)
+        return JSONResponse({"files": len(paths), "distinct": len(clusters), "clusters": clusters})
 
     @router.get("/classification/{name}/export")
     def export(name: str, context: Ctx, dataset: int = 0) -> FileResponse:

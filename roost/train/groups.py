@@ -161,3 +161,30 @@ def grouped_folds(labels: np.ndarray, groups: np.ndarray, max_folds: int) -> np.
         fold_of_group[g] = fold
         held[fold] += np.bincount(labels[groups == g], minlength=n_classes)
     return fold_of_group[groups]  # type: ignore[no-any-return]
+
+
+def similar_clusters(features: np.ndarray, similarity: float) -> np.ndarray:
+    """Cluster number per row of `features` (N, D): rows with cosine similarity ≥ `similarity`
+    are in one cluster, and so are chains of them (single linkage). Numbered by first row.
+
+    >>> similar_clusters(np.array([[1, 0], [0.99, 0.05], [0, 1.0]]), 0.95).tolist()
+    [0, 0, 1]
+    """
+    n = len(features)
+    if n == 0:
+        return np.zeros(0, np.int64)
+    close = _cosine(features, features) >= similarity
+    cluster = np.full(n, -1, np.int64)
+    count = 0
+    for start in range(n):
+        if cluster[start] >= 0:
+            continue
+        cluster[start] = count
+        todo = [start]
+        while todo:
+            row = todo.pop()
+            for j in np.flatnonzero(close[row] & (cluster < 0)):
+                cluster[j] = count
+                todo.append(int(j))
+        count += 1
+    return cluster
