@@ -36,7 +36,7 @@ async def stats(request: Request, context: Ctx) -> Response:
 @router.get("/config", summary="The effective config, secrets masked")
 async def config(request: Request, context: Ctx) -> JSONResponse:
     cached = getattr(request.app.state, "effective_config", None)
-    if cached is None:
-        cached = effective_config(context.loaded)
+    if cached is None or cached[0] is not context.loaded:  # config/set replaces `loaded`
+        cached = (context.loaded, effective_config(context.loaded))
         request.app.state.effective_config = cached
-    return JSONResponse(cached)
+    return JSONResponse(cached[1])

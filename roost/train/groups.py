@@ -8,9 +8,13 @@ later footage scored 0.80). So images are put in groups and folds are made of gr
 - object models: one group per event. The event id is in the file name run-time gives an
   attempt, which `categorize` keeps (`<event_id>-<timestamp>-<class>-<score>`, CONTRACT.md);
 - state models: one group per clock minute of the attempt's timestamp (`none-none-<ts>-…`);
-- anything else (wizard examples, uploads, renamed files) has no known origin: it joins
-  the group of any image it nearly duplicates (cosine similarity of the head's features ≥
-  `SAME_SCENE_SIMILARITY`), or forms a group with its own near-duplicates.
+- anything else (wizard examples, uploads, renamed files) has no known origin. In an object
+  model it joins the group of any image it nearly duplicates (cosine similarity of the
+  head's features ≥ `SAME_SCENE_SIMILARITY`), or forms a group with its own near-duplicates:
+  crops of one individual in one moment. In a state model each such image is its own group:
+  there, looking alike *is* the class (a closed door looks the same every day), so grouping
+  by likeness would put a whole class in one fold and hold it out entirely, and the wizard
+  already takes its examples from review segments spread over time.
 """
 
 from __future__ import annotations
@@ -92,9 +96,10 @@ def group_images(stems: list[str], features: np.ndarray, object_model: bool,
                  similarity: float = SAME_SCENE_SIMILARITY) -> Groups:
     """Group images (file stems (N,), features (N, D) of the untouched view).
 
-    Known origins group by event / minute; each image of unknown origin is linked to every
-    image it nearly duplicates, and linked images share a group (union-find), so a chain of
-    near-duplicates is one group and an unknown image that copies an event joins that event.
+    Known origins group by event / minute. In object models each image of unknown origin is
+    linked to every image it nearly duplicates, and linked images share a group (union-find),
+    so a chain of near-duplicates is one group and an unknown image that copies an event
+    joins that event; in state models it stays a group of its own (module docstring).
     """
     n = len(stems)
     parent = np.arange(n)
@@ -123,7 +128,7 @@ def group_images(stems: list[str], features: np.ndarray, object_model: bool,
             union(first_of[known], i)
         else:
             first_of[known] = i
-    if unknown and n > 1:
+    if object_model and unknown and n > 1:
         close = _cosine(features[unknown], features) >= similarity
         for row, i in enumerate(unknown):
             for j in np.flatnonzero(close[row]):

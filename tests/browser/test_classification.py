@@ -14,6 +14,7 @@ import cv2
 import httpx
 import numpy as np
 import pytest
+import yaml
 from conftest import DESKTOP, PHONE, RoostServer, UiFactory, camera_config, start_roost
 
 from sqlalchemy.orm import Session
@@ -21,20 +22,25 @@ from sqlalchemy.orm import Session
 from roost.store import Database
 from roost.store.models import RecordingRow, ReviewSegmentRow
 
-T0 = 1_760_000_000.0
+T0 = float(int(time.time()) - 3600)
 SCENE_SECONDS = 18.0
 REVIEWS = 30
 MODEL = "door"
 RECENT = [f"none-none-{T0 + 100 + i:.6f}-open-0.{60 + i}.webp" for i in range(5)]
 
 
+def recording_path(media: Path) -> Path:
+    stamp = time.gmtime(T0)
+    return media / "recordings" / time.strftime("%Y-%m-%d/%H", stamp) / "yard" / time.strftime("%M.%S.mp4", stamp)
+
+
 def seed(media: Path, scene_video: Path) -> None:
     """One recording (the scene video) with 30 finished review segments in it, and recent
     attempts of the configured state model `door`: four near-copies of one frame and one
     different picture."""
-    recordings = media / "recordings" / "2025-10-09" / "08" / "yard"
+    recordings = recording_path(media).parent
     recordings.mkdir(parents=True)
-    shutil.copyfile(scene_video, recordings / "00.00.mp4")
+    shutil.copyfile(scene_video, recording_path(media))
     train = media / "clips" / MODEL / "train"
     train.mkdir(parents=True)
     for cls in ("closed", "open"):
@@ -57,7 +63,7 @@ def server(tmp_path_factory: pytest.TempPathFactory, scene_video: Path) -> Itera
         database.write(add_rows)
 
     def add_rows(session: Session) -> None:
-        session.add(RecordingRow(id="rec-0", camera="yard", path=str(media / "recordings" / "2025-10-09" / "08" / "yard" / "00.00.mp4"),
+        session.add(RecordingRow(id="rec-0", camera="yard", path=str(recording_path(media)),
                                  start_time=T0, end_time=T0 + SCENE_SECONDS, duration=SCENE_SECONDS))
         for i in range(REVIEWS):
             start = T0 + 0.2 + i * (SCENE_SECONDS - 1) / REVIEWS
@@ -65,7 +71,9 @@ def server(tmp_path_factory: pytest.TempPathFactory, scene_video: Path) -> Itera
                                          severity="detection", data={}))
 
     extra = {"classification": {"custom": {MODEL: {"state_config": {"cameras": {"yard": {"crop": [0, 0, 0.5, 0.5]}}}}}}}
-    running = start_roost(work, {"yard": camera_config(scene_video)}, extra=extra, media_dir=media, prepare=prepare)
+    camera = camera_config(scene_video)
+    camera["record"] = {"enabled": False, "retain": {"days": 30, "mode": "all"}}  # keep the seeded recording
+    running = start_roost(work, {"yard": camera}, extra=extra, media_dir=media, prepare=prepare)
     try:
         running.wait_frames(["yard"])
         yield running
@@ -82,7 +90,7 @@ def open_page(open_ui: UiFactory, server: RoostServer, path: str, viewport: tupl
 def test_wizard_draws_the_crop_assigns_examples_and_trains(open_ui: UiFactory, server: RoostServer) -> None:
     ui = open_page(open_ui, server, "#/classification/new")
     page = ui.page
-    page.get_by_label("Name").fill("gate")
+    page.get_by_label("Name", exact=True).fill("gate")
     for cls in ("person", "clear"):
         page.get_by_label("Class name").fill(cls)
         page.get_by_role("button", name="Add", exact=True).click()
@@ -109,6 +117,8 @@ def test_wizard_draws_the_crop_assigns_examples_and_trains(open_ui: UiFactory, s
     crop = server.wait_for(lambda: httpx.get(f"{server.local}/api/config", timeout=10).json()["classification"]["custom"]
                            .get("gate", {}).get("state_config", {}).get("cameras", {}).get("yard", {}).get("crop"),
                            30, "the new model in the config")
+    written = yaml.safe_load((server.media_dir.parent / "config.yml").read_text())
+    assert written["classification"]["custom"]["gate"]["state_config"]["cameras"]["yard"]["crop"] == crop
     assert crop == pytest.approx([0.20, 0.20, 0.55, 0.70], abs=0.02)
 
     tiles = page.locator(".cls-step .cls-tiles button.cls-tile")
@@ -128,7 +138,7 @@ def test_wizard_draws_the_crop_assigns_examples_and_trains(open_ui: UiFactory, s
     verdict = page.locator(".cls-step .cls-verdict").inner_text()
     assert "based on" in verdict and ("separate minute" in verdict or "distinct scene" in verdict)
     cells = page.locator(".cls-matrix [data-cell] text")
-    assert sum(int(cells.nth(i).inner_text()) for i in range(cells.count())) == count
+    assert sum(int(cells.nth(i).text_content() or "0") for i in range(cells.count())) == count
     ui.shot("trained")
     dataset = httpx.get(f"{server.local}/api/classification/gate/dataset", timeout=10).json()["categories"]
     assert len(dataset["person"]) == count // 2 and len(dataset["clear"]) == count - count // 2

@@ -73,11 +73,13 @@ function ModelPage({ name, tab }) {
   };
   return html`<main class="page cls-page">
     <div class="page-head">
-      <a class="icon-button" href=${href('classification')} aria-label="All models" title="All models">‹</a>
-      <h1>${name}</h1>
-      <span class="badge">${config?.type === 'object' ? `Object · ${config.objects.join(', ')} · ${config.classificationType}` : 'State'}</span>
-      <${StatusBadge} info=${info} />
-      ${info.key === 'training' && html`<span class="small muted" role="status">${info.detail}</span>`}
+      <span class="cls-title">
+        <a class="icon-button" href=${href('classification')} aria-label="All models" title="All models">‹</a>
+        <h1>${name}</h1>
+        <span class="badge">${(config?.type || listing?.type) === 'object' ? `Object · ${config?.objects.join(', ')} · ${config?.classificationType}` : 'State'}</span>
+        <${StatusBadge} info=${info} />
+        ${info.key === 'training' && html`<span class="small muted" role="status">${info.detail}</span>`}
+      </span>
       <span class="cls-head-end">
         ${isAdmin() && html`<button class="button button-primary" disabled=${info.key === 'training'} onClick=${train}>
           ${info.key === 'training' ? 'Training…' : dataset.training_metadata.has_trained ? 'Retrain' : 'Train'}</button>`}

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from roost.train.groups import (
-    KIND_EVENT, KIND_MINUTE, KIND_SIMILAR, Origin, group_images, grouped_folds, origin_of,
+    KIND_EVENT, KIND_MINUTE, KIND_SIMILAR, Origin, group_images, grouped_folds, origin_of, similar_clusters,
 )
 from roost.train.metrics import (
     MIN_GROUPS, cross_validated_predictions, effective_groups, summarize, wilson_interval,
@@ -54,6 +54,9 @@ def test_unknown_images_join_what_they_nearly_duplicate() -> None:
     groups = group_images(stems, features, object_model=True)
     assert groups.index.tolist() == [0, 1, 0, 1, 2, 2]  # copies join their event; two uploads pair up
     assert groups.kinds == [KIND_EVENT, KIND_EVENT, KIND_SIMILAR]
+    # In a state model likeness is the class itself: unknown images stay independent.
+    state = group_images(["example_000", "example_001", "example_002"], features[[0, 2, 2]], object_model=False)
+    assert state.index.tolist() == [0, 1, 2]
 
 
 def test_grouped_folds_never_split_a_group_and_spread_classes() -> None:
@@ -142,3 +145,10 @@ def test_wilson_interval_and_effective_group_count() -> None:
     assert wilson_interval(0.5, 0) == (0.0, 1.0)
     assert effective_groups(np.array([0, 0, 1, 1, 2, 2])) == pytest.approx(3.0)
     assert effective_groups(np.array([0] * 9 + [1])) == pytest.approx(100 / 82)
+
+
+def test_similar_clusters_chain_near_duplicates_and_keep_others_apart() -> None:
+    features = np.array([[1, 0, 0], [0.97, 0.1, 0], [0.9, 0.3, 0], [0, 0, 1], [0, 1, 0]], np.float32)
+    assert similar_clusters(features, 0.95).tolist() == [0, 0, 0, 1, 2]  # 0~1~2 chained, 0 and 2 are 0.95 apart
+    assert similar_clusters(features, 0.999).tolist() == [0, 1, 2, 3, 4]
+    assert similar_clusters(np.zeros((0, 3), np.float32), 0.9).tolist() == []

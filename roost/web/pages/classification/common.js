@@ -23,7 +23,7 @@ export function parseAttempt(file) {
     score: m[4] === 'none' ? null : Number(m[4]) };
 }
 
-export const percent = (value, digits = 0) => (value === null || value === undefined ? '–' : `${(value * 100).toFixed(digits)} %`);
+export const percent = (value, digits = 0) => (value === null || value === undefined ? '–' : `${(value * 100).toFixed(digits)}\u00a0%`);
 
 /** The model's description from /api/config: {type, threshold, objects, classificationType, cameras}. */
 export function modelConfig(config, name) {

@@ -74,7 +74,8 @@ export function Recent({ name, model, classes }) {
   const objectModel = config?.type === 'object';
 
   const list = (files || []).map((file) => ({ file, info: parseAttempt(file), suggestion: suggestions.get(file) }));
-  const useRanking = order === 'suggested' && suggestions.size > 0;
+  const shown = trained ? order : 'newest';
+  const useRanking = shown === 'suggested' && suggestions.size > 0;
   if (useRanking) list.sort((a, b) => (a.suggestion?.rank ?? 1e9) - (b.suggestion?.rank ?? 1e9));
   const groups = [];
   if (objectModel) {
@@ -154,10 +155,10 @@ export function Recent({ name, model, classes }) {
   return html`<section class="cls-recent">
     <div class="cls-toolbar" role="toolbar" aria-label="Recent classifications">
       <span class="chips" role="group" aria-label="Order">
-        <button class="chip" aria-pressed=${order === 'suggested' ? 'true' : 'false'} disabled=${!trained}
+        <button class="chip" aria-pressed=${shown === 'suggested' ? 'true' : 'false'} disabled=${!trained}
           title=${trained ? 'Uncertain images unlike anything labelled first' : 'Train the model to get suggestions'}
           onClick=${() => setOrder('suggested')}>Suggested next</button>
-        <button class="chip" aria-pressed=${order === 'newest' ? 'true' : 'false'} onClick=${() => setOrder('newest')}>Newest</button>
+        <button class="chip" aria-pressed=${shown === 'newest' ? 'true' : 'false'} onClick=${() => setOrder('newest')}>Newest</button>
       </span>
       <span class="small muted">${(files || []).length} recent · click, shift-click or drag to select · keys 1–${Math.min(classes.length, MAX_NUMBER_KEYS)} file</span>
       ${admin && selectedFiles.length > 0 && html`<span class="cls-bulk">
