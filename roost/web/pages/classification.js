@@ -81,7 +81,7 @@ function ModelPage({ name, tab }) {
         ${info.key === 'training' && html`<span class="small muted" role="status">${info.detail}</span>`}
       </span>
       <span class="cls-head-end">
-        ${isAdmin() && html`<button class="button button-primary" disabled=${info.key === 'training'} onClick=${train}>
+        ${isAdmin() && tab !== 'quality' && html`<button class="button button-primary" disabled=${info.key === 'training'} onClick=${train}>
           ${info.key === 'training' ? 'Training…' : dataset.training_metadata.has_trained ? 'Retrain' : 'Train'}</button>`}
       </span>
     </div>

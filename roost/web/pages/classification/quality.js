@@ -90,9 +90,9 @@ export function Quality({ name, model, onTrain }) {
         <p class=${`cls-big ${enough ? '' : 'cls-unsure'}`}>${metrics.accuracy === null ? '?' : percent(metrics.accuracy)}</p>
         <${Interval} metrics=${metrics} />
         <p class=${enough ? 'cls-verdict' : 'cls-verdict cls-warn'}>${metrics.verdict}</p>
-        <p class="small muted">Measured on images the model did not see, holding out whole
-          ${metrics.group_kinds?.event ? 'events' : metrics.group_kinds?.minute ? 'minutes' : 'groups of similar images'} at a time
-          (${metrics.method === 'none' ? 'nothing could be held out' : `${metrics.folds} folds`}), so neighbouring frames cannot flatter it.
+        <p class="small muted">${`Measured on images the model did not see, holding out whole ${
+          metrics.group_kinds?.event ? 'events' : metrics.group_kinds?.minute ? 'minutes' : 'groups of similar images'} at a time (${
+          metrics.method === 'none' ? 'nothing could be held out' : `${metrics.folds} folds`}), so neighbouring frames cannot flatter it.`}
           ${status.training_seconds ? ` Trained on ${metrics.images} images in ${formatDuration(status.training_seconds)}.` : ''}</p>
         ${comparison && html`<p class=${comparison.worse ? 'cls-worse' : 'small'} role=${comparison.worse ? 'alert' : undefined}>
           ${comparison.worse ? `Worse than before: ${percent(comparison.accuracy)} now, ${percent(comparison.previous_accuracy)} with the previous training. Check the newest labels below.`
@@ -105,7 +105,7 @@ export function Quality({ name, model, onTrain }) {
       <div class="card">
         <h2>Per class</h2>
         <table class="cls-table">
-          <thead><tr><th>Class</th><th>Precision</th><th>Recall</th><th>Images</th><th>${metrics.group_kinds?.minute ? 'Minutes' : 'Events'}</th></tr></thead>
+          <thead><tr><th>Class</th><th>Precision</th><th>Recall</th><th>Images</th><th>${Object.keys(metrics.group_kinds || {}).join() === 'event' ? 'Events' : Object.keys(metrics.group_kinds || {}).join() === 'minute' ? 'Minutes' : 'Groups'}</th></tr></thead>
           <tbody>${classes.map((cls) => {
             const row = metrics.per_class?.[cls] || {};
             return html`<tr><th scope="row">${cls}</th><td>${percent(row.precision)}</td><td>${percent(row.recall)}</td>
@@ -118,7 +118,7 @@ export function Quality({ name, model, onTrain }) {
     ${metrics.misclassified.length ? html`<div class="cls-tiles">${metrics.misclassified.map((m) => {
       const [cls, file] = String(m.image).split('/');
       return html`<figure class="cls-tile cls-wrong" key=${m.image}>
-        <img src=${datasetUrl(name, cls, file)} alt=${`${cls} image taken for ${m.predicted}`} loading="lazy" />
+        <img src=${datasetUrl(name, cls, file)} alt=${`${cls} image taken for ${m.predicted}`} />
         <figcaption class="small"><b>${m.true}</b> seen as <b>${m.predicted}</b> ${percent(m.score)}</figcaption></figure>`;
     })}</div>` : html`<p class="muted">None: every held-out image was classified right.</p>`}
   </section>`;
