@@ -29,6 +29,26 @@ Prints as it goes; the last line is one JSON object:
   (histogram picks) over `GRIDS` shifted timestamp grids: > 1 means the embedding picks
   teach a better first model. A pick set missing a class scores 0.5. Random picks are
   printed as a baseline (farthest-point favours unusual frames; random favours typical ones).
+- `object_heldout_k5`, `object_heldout_k10`, `object_heldout_k20`: the real-footage object
+  task (bench/object_task.py: people in vtest.avi by trouser colour, `jeans` / `dark`, plus
+  `none` background; tracks labelled by eye, one event per track). k attempt images per
+  class are drawn at random from the events that start before frame 420, trained as an
+  object model with the real pipeline, and the model judged on every attempt of the events
+  that start later (balanced accuracy: each class weighs the same). Mean of
+  `OBJECT_DRAWS` draws. Goal ≥ 0.90 at 10 per class.
+- `reported_vs_heldout_gap_object`: mean over those draws at k = 10 of (the accuracy
+  training reports) − (the held-out accuracy on later footage). Goal |gap| ≤ 0.05.
+- `reported_vs_heldout_gap_state`: the same for the state region, split in time: 10
+  frames per class from the first half of the video, judged on the labelled frames of the
+  second half. State attempts are named as run-time names them (`none-none-<ts>-…`), with
+  the video played as a time-lapse of one frame per `STATE_SECONDS_PER_FRAME` s (vtest.avi
+  lasts 80 s; a state model's attempts are spread over hours), so validation has minutes
+  to group by.
+
+The held-out accuracies apply the fused model's head (its `head_weight`/`head_bias`
+initializers) to the images' cached features, the same numbers the fused model computes
+(training's self-check holds them within 1e-3), to avoid one backbone pass per test image
+per draw.
 """
 
 from __future__ import annotations
@@ -52,6 +72,9 @@ from roost.train.head import train_head
 from roost.train.pipeline import TrainingRequest, train_model
 from roost.train.run import TrainingRun
 
+from fewshot import Draw, Task, embed_task, run_draw
+from object_task import EPOCH, object_task, write_crops
+
 VTEST = Path("/usr/share/doc/opencv-doc/examples/data/vtest.avi")
 REGION = (160, 140, 320, 300)          # x1, y1, x2, y2 in vtest.avi pixels
 OCCUPIED_FRACTION = 0.05
@@ -64,6 +87,10 @@ GRIDS = 8
 PICK_OCCUPIED_FRACTION = 0.02
 EXAMPLES = 24
 PHOTOS = ("chelsea", "coffee", "rocket", "astronaut")
+K_VALUES = (5, 10, 20)
+OBJECT_DRAWS = 4
+STATE_GAP_DRAWS = 3
+STATE_SECONDS_PER_FRAME = 6.0
 
 
 def say(message: str) -> None:
@@ -173,7 +200,74 @@ def distinct_selection_ratio(crops: list[np.ndarray], moving: np.ndarray, labels
     return means["embedding"] / means["histogram"]
 
 
-def main() -> int:
+def summarise_draws(name: str, draws: list[Draw]) -> tuple[float, float | None]:
+    """Mean held-out accuracy and mean (reported − held-out) gap, printed per draw."""
+    for i, draw in enumerate(draws):
+        reported = "none" if draw.reported is None else f"{draw.reported:.3f}"
+        say(f"    {name} draw {i}: later footage {draw.heldout:.3f}, reported {reported} ({draw.verdict})")
+    gaps = [d.reported - d.heldout for d in draws if d.reported is not None]
+    return float(np.mean([d.heldout for d in draws])), (float(np.mean(gaps)) if gaps else None)
+
+
+def object_results(root: Path, cache: Path, backbone: Backbone) -> dict[str, float | None]:
+    say("object task: people in vtest.avi by trouser colour (jeans / dark) + none, split in time ...")
+    crops = object_task()
+    paths = write_crops(crops, root / "object_crops")
+    task = embed_task(paths, [c.label for c in crops], [c.later for c in crops], backbone, root / "object.npz")
+    for name in task.classes:
+        early = {c.event_id for c in crops if c.label == name and not c.later}
+        later = {c.event_id for c in crops if c.label == name and c.later}
+        say(f"  {name}: {len(early)} early events, {len(later)} later events")
+    out: dict[str, float | None] = {}
+    for k in K_VALUES:
+        draws = [run_draw(task, k, seed, root, cache, backbone, object_model=True) for seed in range(OBJECT_DRAWS)]
+        accuracy, gap = summarise_draws(f"k={k}", draws)
+        say(f"  {k} per class: later-footage accuracy {accuracy:.3f}, reported − later {gap if gap is None else round(gap, 3)}")
+        out[f"object_heldout_k{k}"] = round(accuracy, 4)
+        if k == 10:
+            out["reported_vs_heldout_gap_object"] = None if gap is None else round(gap, 4)
+    return out
+
+
+def state_gap(root: Path, cache: Path, backbone: Backbone, crops: list[np.ndarray], labels: np.ndarray) -> float | None:
+    say(f"state task split in time: 10 frames per class from the first half, judged on the second half ...")
+    keep = np.flatnonzero(labels >= 0)
+    names = [f"none-none-{EPOCH + i * STATE_SECONDS_PER_FRAME:.6f}-{('empty', 'occupied')[labels[i]]}-0.90.png"
+             for i in keep]
+    folder = root / "state_crops"
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for i, name in zip(keep, names, strict=True):
+        cv2.imwrite(str(folder / name), cv2.cvtColor(crops[i], cv2.COLOR_RGB2BGR))
+        paths.append(folder / name)
+    later = keep >= len(crops) // 2
+    task = embed_task(paths, [("empty", "occupied")[labels[i]] for i in keep], later.tolist(), backbone,
+                      root / "state.npz")
+    draws = [run_draw(task, PER_CLASS_TRAIN, seed, root, cache, backbone, object_model=False)
+             for seed in range(STATE_GAP_DRAWS)]
+    accuracy, gap = summarise_draws("state", draws)
+    say(f"  later-footage accuracy {accuracy:.3f}, reported − later {gap if gap is None else round(gap, 3)}")
+    return None if gap is None else round(gap, 4)
+
+
+def timing_results(clips: Path, cache: Path) -> dict[str, float]:
+    photo_dataset(clips, "two", PHOTOS[:2], 100)
+    photo_dataset(clips, "four", PHOTOS, 250)
+    say("training 200 images, 2 classes, cold feature cache ...")
+    cold_200, result = timed_training(clips, cache, "two")
+    say(f"  {cold_200:.2f} s ({result['comparison']['message']}, peak RSS {result['peak_rss_mb']} MB)")
+    warm_200, result_warm = timed_training(clips, cache, "two")
+    say(f"  warm: {warm_200:.2f} s ({result_warm['embedded_this_run']} images embedded)")
+    say("training 1000 images, 4 classes, cold feature cache ...")
+    cold_1000, result_1000 = timed_training(clips, cache, "four")
+    say(f"  {cold_1000:.2f} s ({result_1000['comparison']['message']}, peak RSS {result_1000['peak_rss_mb']} MB)")
+    return {"train_s_200_cold": round(cold_200, 2), "train_s_200_warm": round(warm_200, 2),
+            "train_s_1000_cold": round(cold_1000, 2),
+            "peak_rss_mb": max(r["peak_rss_mb"] for r in (result, result_warm, result_1000))}
+
+
+def main(argv: list[str]) -> int:
+    """`--quality-only` skips the timing runs (for iterating on model quality)."""
     logging.basicConfig(level=logging.WARNING)
     if not backbone_path().is_file():
         say(f"missing {backbone_path()}: run `make setup` first")
@@ -183,19 +277,7 @@ def main() -> int:
         clips, cache = root / "clips", root / "model_cache"
         (cache / "backbone").mkdir(parents=True)
         (cache / "backbone" / backbone_path().name).symlink_to(backbone_path().resolve())
-        photo_dataset(clips, "two", PHOTOS[:2], 100)
-        photo_dataset(clips, "four", PHOTOS, 250)
-        say("training 200 images, 2 classes, cold feature cache ...")
-        cold_200, result = timed_training(clips, cache, "two")
-        say(f"  {cold_200:.2f} s (held-out {result['metrics']['accuracy']:.3f}, peak RSS {result['peak_rss_mb']} MB)")
-        warm_200, result_warm = timed_training(clips, cache, "two")
-        say(f"  warm: {warm_200:.2f} s ({result_warm['embedded_this_run']} images embedded)")
-        say("training 1000 images, 4 classes, cold feature cache ...")
-        cold_1000, result_1000 = timed_training(clips, cache, "four")
-        say(f"  {cold_1000:.2f} s (held-out {result_1000['metrics']['accuracy']:.3f}, "
-            f"peak RSS {result_1000['peak_rss_mb']} MB)")
-        peak = max(r["peak_rss_mb"] for r in (result, result_warm, result_1000))
-
+        timing = {} if "--quality-only" in argv else timing_results(clips, cache)
         say(f"vtest.avi region {REGION}: labelling frames by background subtraction ...")
         crops, moving = vtest_region()
         labels = np.where(moving >= OCCUPIED_FRACTION, 1, np.where(moving <= EMPTY_FRACTION, 0, -1))
@@ -204,17 +286,19 @@ def main() -> int:
         accuracy = heldout_accuracy(root, cache, crops, labels)
         say(f"  held-out accuracy (mean of {DRAWS} draws): {accuracy:.3f}")
         say(f"selecting {EXAMPLES} distinct examples of {CANDIDATES} candidates ...")
-        ratio = distinct_selection_ratio(crops, moving, labels, Backbone(threads=2))
+        net = Backbone(threads=2)
+        ratio = distinct_selection_ratio(crops, moving, labels, net)
+        gap_state = state_gap(root, cache, net, crops, labels)
+        objects = object_results(root, cache, net)
     print(json.dumps({
-        "train_s_200_cold": round(cold_200, 2),
-        "train_s_200_warm": round(warm_200, 2),
-        "train_s_1000_cold": round(cold_1000, 2),
+        **timing,
         "heldout_accuracy": round(accuracy, 4),
-        "peak_rss_mb": peak,
         "distinct_selection_embedding_vs_histogram": round(ratio, 3),
+        **objects,
+        "reported_vs_heldout_gap_state": gap_state,
     }))
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

@@ -1,6 +1,6 @@
 """Dataset management routes of custom classification (CONTRACT.md "Classification"):
-recent attempts, categorize, reclassify, rename, create, delete, model listing and the
-images under `/clips/<model>/...`.
+recent attempts, categorize, reclassify, rename, create, delete, upload, model listing and
+the images under `/clips/<model>/...`.
 
 Every model, class and file name is checked before it becomes a path (names by
 `roost.classify.model_files`, files by `FILE_NAME` and `is_within`), so no request reads,
@@ -17,10 +17,11 @@ from pathlib import Path
 from typing import Any
 
 import cv2
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import FileResponse, JSONResponse
 from pydantic import BaseModel, Field
 
+from roost.api.dataset_upload import save_uploads
 from roost.api.params import Ctx
 from roost.classify.model_files import InvalidNameError, model_paths, validate_class_name, validate_model_name
 from roost.paths import is_within
@@ -134,6 +135,13 @@ def classification_router(status: StatusSource) -> APIRouter:
         folder = _model_dir(context, name) / "dataset" / _name(validate_class_name, category, "category")
         folder.mkdir(parents=True, exist_ok=True)
         return JSONResponse({"success": True})
+
+    @router.post("/classification/{name}/dataset/{category}/upload")
+    async def upload(name: str, category: str, request: Request, context: Ctx) -> JSONResponse:
+        """Add the user's own images to a class: multipart form, one or more `file` parts."""
+        folder = _model_dir(context, name) / "dataset" / _name(validate_class_name, category, "category")
+        saved = await save_uploads(request, folder)
+        return JSONResponse({"success": True, "files": saved})
 
     @router.post("/classification/{name}/dataset/{category}/delete")
     def delete_images(name: str, category: str, body: Ids, context: Ctx) -> JSONResponse:

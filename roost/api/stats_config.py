@@ -37,8 +37,8 @@ async def stats(request: Request, context: Ctx) -> Response:
 @router.get("/config", summary="The effective config, secrets masked")
 async def config(request: Request, context: Ctx) -> JSONResponse:
     cached = getattr(request.app.state, "effective_config", None)
-    if cached is None:
-        cached = with_restreamed_streams(effective_config(context.loaded), context.loaded.config,
-                                         context.loaded.secrets)
+    if cached is None or cached[0] is not context.loaded:  # config/set replaces `loaded`
+        cached = (context.loaded, with_restreamed_streams(effective_config(context.loaded), context.loaded.config,
+                                                          context.loaded.secrets))
         request.app.state.effective_config = cached
-    return JSONResponse(cached)
+    return JSONResponse(cached[1])

@@ -18,23 +18,30 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import FileResponse, JSONResponse
+from pydantic import BaseModel, Field
 from starlette.background import BackgroundTask
 
+from roost.api.classification import FILE_NAME
 from roost.api.params import Ctx
+from roost.paths import is_within
 from roost.classify.model_files import (
     InvalidNameError, ModelNotTrainedError, model_paths, validate_class_name, validate_model_name,
 )
 from roost.publish.messages import Publication
 from roost.train.archive import ArchiveError, export_classifier, import_classifier
-from roost.train.dataset import IMAGE_SUFFIXES
+from roost.train.dataset import IMAGE_SUFFIXES, TRAIN_DIR
 from roost.train.pipeline import TrainingProgress, TrainingRequest
 from roost.train.run import Trainer, TrainingInProgressError
 from roost.train.status import dataset_training_metadata
-from roost.train.suggestions import suggest
+from roost.train.suggestions import distinct_images, suggest
 
 logger = logging.getLogger(__name__)
 
 IMPORT_LIMIT_BYTES = 200 * 2**20
+
+
+class DistinctBody(BaseModel):
+    files: list[str] = Field(min_length=1, max_length=500)
 
 
 @dataclass(frozen=True)
@@ -99,16 +106,24 @@ def training_router(trainer: Trainer) -> APIRouter:
 
     @router.get("/classification/{name}/status")
     def status(name: str, context: Ctx) -> JSONResponse:
-        """State of the last run in this process and the quality of the model on disk."""
+        """State of the last run in this process and the quality of the model on disk.
+
+        `elapsed_seconds`: wall time of this process's last run (so far, while training);
+        `training_seconds`: how long the training of the model on disk took (metadata.json)."""
         model = _model(name)
         _known(context, model)
-        latest = trainer.status(model)
+        run = trainer.run(model)
+        latest = run.latest if run is not None else None
         paths = model_paths(model, context.model_cache)
         metadata = json.loads(paths.metadata.read_text()) if paths.metadata.is_file() else None
         state = latest.state if latest is not None else ("complete" if metadata else "untrained")
         return JSONResponse({"model": model, "state": state,
                              "progress": None if latest is None else {k: v for k, v in asdict(latest).items() if k != "result"},
-                             "metrics": None if metadata is None else metadata.get("metrics")})
+                             "elapsed_seconds": None if run is None else run.elapsed_seconds,
+                             "training_seconds": None if metadata is None else metadata.get("training_seconds"),
+                             "trained_at": None if metadata is None else metadata.get("created"),
+                             "metrics": None if metadata is None else metadata.get("metrics"),
+                             "comparison": None if metadata is None else metadata.get("comparison")})
 
     @router.get("/classification/{name}/suggestions")
     def suggestions(name: str, context: Ctx, limit: int = 50) -> JSONResponse:
@@ -120,6 +135,22 @@ def training_router(trainer: Trainer) -> APIRouter:
         except ModelNotTrainedError as error:
             raise HTTPException(status_code=409, detail=str(error)) from None
         return JSONResponse([s.to_dict() for s in ranked])
+
+    @router.post("/classification/{name}/distinct")
+    def distinct(name: str, body: DistinctBody, context: Ctx) -> JSONResponse:
+        """How many distinct images a selection of recent attempts holds (near-duplicates
+        clustered), for the bulk-labelling warning of Recent Classifications."""
+        model = _model(name)
+        _known(context, model)
+        folder = context.clips_dir / model / TRAIN_DIR
+        paths = []
+        for file in body.files:
+            path = folder / file
+            if not FILE_NAME.match(file) or not is_within(path, folder) or not path.is_file():
+                raise HTTPException(status_code=400, detail=f"'{file}' is not a recent image of '{model}'")
+            paths.append(path)
+        clusters = distinct_images(context.clips_dir, context.model_cache, model, paths)
+        return JSONResponse({"files": len(paths), "distinct": len(clusters), "clusters": clusters})
 
     @router.get("/classification/{name}/export")
     def export(name: str, context: Ctx, dataset: int = 0) -> FileResponse:

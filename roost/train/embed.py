@@ -1,11 +1,18 @@
 """Backbone features for training, computed once per image and cached by content hash.
 
-The frozen EfficientNet-Lite0 (ONNX, exported at setup) turns each RGB crop into a
-1280-d vector. Each dataset image is embedded in `len(AUGMENTATIONS)` views (original,
-flipped + brighter, cropped + darker), so light augmentation costs nothing at training
-time. The cache (`clips/<model>/.features.npz`) maps the SHA-256 of the file's bytes to
-its (V, 1280) features; it is tied to the backbone file and the augmentation list, so a
-new backbone or new views invalidate it. Adding k images to a dataset embeds k images.
+The frozen EfficientNet-Lite0 (ONNX, exported at setup) turns each RGB crop into the
+head's feature vector (`roost.train.features`: pooled maps of two depths, 1296 values).
+Each dataset image is embedded in `len(AUGMENTATIONS)` views. Each view is one backbone
+pass, which is what cold training time is made of, so only views that measurably help are
+kept, and on the bench's few-shot people task none did (10 per class, later footage,
+8 draws: original only 0.888; + mirrored 0.888; + 85 % zoom 0.890; + shifted zoom 0.892):
+the row bands of the head's features barely change under a horizontal flip, and the
+backbone's pooling already absorbs small shifts and scale changes. So one view, the image
+itself, and cold training is three times faster than with the former three views. The
+cache
+(`clips/<model>/.features.npz`) maps the SHA-256 of the file's bytes to its (V, D)
+features; it is tied to the backbone file, the feature layout and the augmentation list,
+so a change of any invalidates it. Adding k images to a dataset embeds k images.
 """
 
 from __future__ import annotations
@@ -22,10 +29,10 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+import onnx
 import onnxruntime as ort  # type: ignore[import-untyped]
 
 from roost.classify.model_files import (
-    FEATURE_DIM,
     INPUT_NAME,
     Preprocessing,
     backbone_path,
@@ -33,14 +40,13 @@ from roost.classify.model_files import (
     read_rgb,
     session_options,
 )
+from roost.train.features import FEATURE_LAYOUT, head_feature_dim, head_feature_graph
 
 logger = logging.getLogger(__name__)
 
 #: Views embedded per image; index 0 is always the untouched image (used for metrics,
 #: suggestions and similarity). Changing this list invalidates every feature cache.
-AUGMENTATIONS = ("original", "flip_brighter", "crop88_darker")
-BRIGHTNESS_STEP = 0.15
-CROP_FRACTION = 0.88
+AUGMENTATIONS = ("original",)
 BATCH_SIZE = 16
 FEATURE_CACHE_FILE = ".features.npz"
 
@@ -49,13 +55,7 @@ ProgressCallback = Callable[[int, int], None]
 
 def augmented_views(image: np.ndarray) -> list[np.ndarray]:
     """RGB uint8 (H, W, 3) → the `AUGMENTATIONS` views of it, deterministic (same input, same views)."""
-    flipped = np.ascontiguousarray(image[:, ::-1])
-    brighter = np.clip(flipped.astype(np.float32) * (1 + BRIGHTNESS_STEP), 0, 255).astype(np.uint8)
-    h, w = image.shape[:2]
-    ch, cw = max(1, round(h * CROP_FRACTION)), max(1, round(w * CROP_FRACTION))
-    top, left = (h - ch) // 2, (w - cw) // 2
-    crop = image[top:top + ch, left:left + cw].astype(np.float32) * (1 - BRIGHTNESS_STEP)
-    return [image, brighter, np.clip(crop, 0, 255).astype(np.uint8)]
+    return [image]
 
 
 def content_hash(path: Path) -> str:
@@ -69,7 +69,7 @@ def file_fingerprint(path: Path) -> str:
 
 
 class Backbone:
-    """The frozen feature extractor: RGB crops → (N, 1280) float32, in batches.
+    """The frozen feature extractor: RGB crops → (N, `dim`) head features, float32, in batches.
 
     `images_embedded` counts every image that went through the network (tests and the
     benchmark read it to prove the cache works).
@@ -82,16 +82,18 @@ class Backbone:
             raise FileNotFoundError(
                 f"classification backbone {self.path} is missing; run scripts/prepare-backbone.sh "
                 "(or `make setup`) once to export it")
-        self.session = ort.InferenceSession(str(self.path), sess_options=session_options(threads),
+        graph = head_feature_graph(onnx.load(str(self.path)), preprocessing.size)
+        self.session = ort.InferenceSession(graph.SerializeToString(), sess_options=session_options(threads),
                                             providers=["CPUExecutionProvider"])
+        self.dim = head_feature_dim()
         self.batch_size = batch_size
         self.preprocessing = preprocessing
         self.fingerprint = file_fingerprint(self.path)
         self.images_embedded = 0
 
     def embed(self, images: Sequence[np.ndarray]) -> np.ndarray:
-        """RGB uint8 images (any sizes) → features (N, 1280) float32."""
-        out = np.empty((len(images), FEATURE_DIM), dtype=np.float32)
+        """RGB uint8 images (any sizes) → features (N, `dim`) float32."""
+        out = np.empty((len(images), self.dim), dtype=np.float32)
         for start in range(0, len(images), self.batch_size):
             batch = images[start:start + self.batch_size]
             tensor = preprocess(list(batch), self.preprocessing)
@@ -101,11 +103,11 @@ class Backbone:
 
 
 class FeatureCache:
-    """Content hash → (V, 1280) features, persisted as one `.npz` beside the dataset."""
+    """Content hash → (V, D) features, persisted as one `.npz` beside the dataset."""
 
     def __init__(self, path: Path, fingerprint: str) -> None:
         self.path = path
-        self.tag = f"{fingerprint}:{'|'.join(AUGMENTATIONS)}"
+        self.tag = f"{fingerprint}:{FEATURE_LAYOUT}:{'|'.join(AUGMENTATIONS)}"
         self.entries: dict[str, np.ndarray] = {}
         self._dirty = False
         if path.is_file():
@@ -142,7 +144,7 @@ class FeatureCache:
             return
         keys = sorted(self.entries)
         features = (np.stack([self.entries[k] for k in keys]) if keys
-                    else np.zeros((0, len(AUGMENTATIONS), FEATURE_DIM), np.float32))
+                    else np.zeros((0, len(AUGMENTATIONS), head_feature_dim()), np.float32))
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".features-", suffix=".tmp", dir=self.path.parent)
         with os.fdopen(fd, "wb") as handle:
@@ -154,11 +156,11 @@ class FeatureCache:
 
 @dataclass(frozen=True)
 class EmbeddedImages:
-    """Features of the readable images among `paths`: `features[i]` is (V, 1280) of `paths[i]`."""
+    """Features of the readable images among `paths`: `features[i]` is (V, D) of `paths[i]`."""
 
     paths: list[Path]
     keys: list[str]
-    features: np.ndarray  # (N, V, 1280)
+    features: np.ndarray  # (N, V, D)
     computed: int         # images that went through the backbone this time
     skipped: list[Path]   # unreadable or not images
 
@@ -203,7 +205,7 @@ def embed_files(paths: Sequence[Path], backbone: Backbone, cache: FeatureCache |
                 images.append(view)
             owners.append(key)
         if images:
-            features = backbone.embed(images).reshape(len(owners), views, FEATURE_DIM)
+            features = backbone.embed(images).reshape(len(owners), views, backbone.dim)
             for key, feats in zip(owners, features, strict=True):
                 found[key] = feats
                 if cache is not None and augment:
@@ -214,16 +216,17 @@ def embed_files(paths: Sequence[Path], backbone: Backbone, cache: FeatureCache |
             progress(done, total)
     kept = [(p, k) for p, k in zip(paths, keys, strict=True) if k]
     stacked = (np.stack([found[k] for _, k in kept]) if kept
-               else np.zeros((0, views, FEATURE_DIM), np.float32))
+               else np.zeros((0, views, backbone.dim), np.float32))
     return EmbeddedImages([p for p, _ in kept], [k for _, k in kept], stacked, computed, skipped)
 
 
 def check_backbone(path: Path) -> int:
-    """Setup's self-test: the ONNX backbone loads and maps a batch of 2 to (2, 1280) features."""
+    """Setup's self-test: the ONNX backbone loads, its feature maps can be tapped, and a batch
+    of 2 gives (2, D) finite head features."""
     backbone = Backbone(path, threads=1)
     images = [np.full((240, 320, 3), value, np.uint8) for value in (40, 200)]
     features = backbone.embed(images)
-    if features.shape != (2, FEATURE_DIM) or not np.isfinite(features).all():
+    if features.shape != (2, backbone.dim) or not np.isfinite(features).all():
         print(f"backbone check failed: features {features.shape}", file=sys.stderr)
         return 1
     print(f"backbone check: {path} → features {features.shape[1]}-d, batch dimension dynamic")

@@ -1,9 +1,10 @@
 """Fuse the frozen backbone and a trained head into the one ONNX model run-time loads.
 
-The backbone graph (input `input` (N, 3, 224, 224) → `features` (N, 1280)) gets three
-nodes appended: `MatMul(features, head_weight)`, `Add(head_bias)`, `Softmax(axis=1)` →
-`probabilities` (N, C). `features` stays a graph output so suggestions can compare a
-recent attempt with the dataset from the same single pass. Only the `onnx` package is
+The backbone graph, rewritten by `roost.train.features` to output the head's features
+(input `input` (N, 3, 224, 224) → `features` (N, D)), gets three nodes appended:
+`MatMul(features, head_weight)`, `Add(head_bias)`, `Softmax(axis=1)` → `probabilities`
+(N, C). `features` stays a graph output so suggestions can compare a recent attempt with
+the dataset (whose cached features are the same D values) from the same single pass. Only the `onnx` package is
 used; the result runs in ONNX Runtime alone (no torch anywhere).
 """
 
@@ -19,6 +20,7 @@ import onnx
 from onnx import TensorProto, helper, numpy_helper
 
 from roost.classify.model_files import FEATURES_OUTPUT, INPUT_NAME, PROBABILITIES_OUTPUT
+from roost.train.features import head_feature_graph
 from roost.train.head import SoftmaxHead
 
 logger = logging.getLogger(__name__)
@@ -29,10 +31,10 @@ LOGITS = "logits"
 FILE_MODE = 0o644
 
 
-def fuse(backbone: onnx.ModelProto, head: SoftmaxHead, labels: list[str], model_name: str) -> onnx.ModelProto:
+def fuse(backbone: onnx.ModelProto, head: SoftmaxHead, labels: list[str], model_name: str,
+         input_size: int = 224) -> onnx.ModelProto:
     """A new model: backbone + head, outputs `probabilities` (N, C) then `features` (N, D)."""
-    fused = onnx.ModelProto()
-    fused.CopyFrom(backbone)
+    fused = head_feature_graph(backbone, input_size)
     graph = fused.graph
     if [i.name for i in graph.input][:1] != [INPUT_NAME] or FEATURES_OUTPUT not in [o.name for o in graph.output]:
         raise ValueError(f"backbone must have input '{INPUT_NAME}' and output '{FEATURES_OUTPUT}'")
@@ -79,6 +81,7 @@ def write_atomically(path: Path, data: bytes) -> None:
         raise
 
 
-def fuse_to_bytes(backbone_file: Path, head: SoftmaxHead, labels: list[str], model_name: str) -> bytes:
-    """Serialized fused model (≈ 13.5 MB + 5 KB per class) from the backbone file on disk."""
-    return bytes(fuse(onnx.load(str(backbone_file)), head, labels, model_name).SerializeToString())
+def fuse_to_bytes(backbone_file: Path, head: SoftmaxHead, labels: list[str], model_name: str,
+                  input_size: int = 224) -> bytes:
+    """Serialized fused model (≈ 13 MB + 5 KB per class) from the backbone file on disk."""
+    return bytes(fuse(onnx.load(str(backbone_file)), head, labels, model_name, input_size).SerializeToString())

@@ -1,6 +1,7 @@
 """One training run, start to finish, in the calling process (run.py puts it in a child).
 
-scan dataset → embed (cached, augmented) → cross-validated metrics → fit head on all →
+scan dataset → embed (cached, augmented) → group (event / minute / near-duplicates) →
+validation by groups → fit head on all →
 fuse with backbone → write labelmap, metadata, then model.onnx last (run-time reloads
 on model.onnx's mtime) → self-check the written model → `.training_metadata.json`.
 """
@@ -31,8 +32,10 @@ from roost.classify.model_files import (
 )
 from roost.train.dataset import check_class_counts, model_clips_dir, scan_dataset
 from roost.train.embed import AUGMENTATIONS, FEATURE_CACHE_FILE, Backbone, FeatureCache, embed_files
+from roost.train.features import FEATURE_LAYOUT
 from roost.train.fuse import fuse_to_bytes, write_atomically
 from roost.train.head import ITERATIONS, L2_PENALTY, SoftmaxHead, train_head
+from roost.train.groups import group_images
 from roost.train.metrics import compare_with_previous, cross_validated_predictions, summarize
 from roost.train.status import write_training_metadata
 
@@ -104,8 +107,9 @@ def train_model(request: TrainingRequest, report: ProgressSink | None = None,
 
     emit("evaluating", len(files), len(files))
     names = [f"{p.parent.name}/{p.name}" for p in embedded.paths]
-    probabilities, method, folds = cross_validated_predictions(embedded.features, labels, len(classes))
-    metrics = summarize(labels, probabilities, classes, method, folds, names)
+    groups = group_images([p.stem for p in embedded.paths], embedded.features[:, 0], request.object_model)
+    probabilities, method, folds = cross_validated_predictions(embedded.features, labels, len(classes), groups.index)
+    metrics = summarize(labels, probabilities, classes, method, folds, names, groups)
     emit("fitting", len(files), len(files))
     views = embedded.features.shape[1]
     head = train_head(embedded.features.reshape(-1, embedded.features.shape[2]), np.repeat(labels, views), len(classes))
@@ -127,6 +131,7 @@ def train_model(request: TrainingRequest, report: ProgressSink | None = None,
         "training_image_count": int(len(labels)),
         "skipped_images": [str(p) for p in embedded.skipped],
         "augmentations": list(AUGMENTATIONS),
+        "features": FEATURE_LAYOUT,
         "head": {"type": "softmax_regression", "l2": L2_PENALTY, "iterations": ITERATIONS, "class_balanced": True},
         "metrics": metrics,
         "comparison": comparison,
@@ -136,7 +141,7 @@ def train_model(request: TrainingRequest, report: ProgressSink | None = None,
     paths.root.mkdir(parents=True, exist_ok=True)
     write_atomically(paths.labelmap, labelmap_text(classes).encode())
     write_atomically(paths.metadata, json.dumps(metadata, indent=2).encode())
-    write_atomically(paths.model, fuse_to_bytes(net.path, head, classes, name))
+    write_atomically(paths.model, fuse_to_bytes(net.path, head, classes, name, net.preprocessing.size))
     self_check = _self_check(request, head, embedded.paths[0], embedded.features[0, 0])
     metadata["self_check_max_difference"] = self_check
     metadata["training_seconds"] = round(time.perf_counter() - started, 3)
@@ -157,7 +162,7 @@ def _previous_metadata(paths: ModelPaths) -> dict[str, Any] | None:
 
 def _self_check(request: TrainingRequest, head: SoftmaxHead, image_path: Path, features: np.ndarray) -> float:
     """Load the written model as run-time does and compare its output for one dataset image
-    with the training pipeline's (its cached original-view features (1280,) → head).
+    with the training pipeline's (its cached original-view features (D,) → head).
     Raises if they disagree."""
     image = read_rgb(image_path)
     if image is None:

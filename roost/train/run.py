@@ -16,6 +16,7 @@ import os
 import queue
 import resource
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
@@ -78,8 +79,11 @@ class TrainingRun:
                                         args=(request, self._queue, logging.getLogger("roost").getEffectiveLevel()),
                                         daemon=True)
         self._reader = threading.Thread(target=self._read, name=f"train-reader-{request.model}", daemon=True)
+        self.started_at: float | None = None
+        self.finished_at: float | None = None
 
     def start(self) -> TrainingRun:
+        self.started_at = time.monotonic()
         self._publish(self.latest)
         self._process.start()
         self._reader.start()
@@ -102,6 +106,14 @@ class TrainingRun:
 
     def done(self) -> bool:
         return self._finished.is_set()
+
+    @property
+    def elapsed_seconds(self) -> float | None:
+        """Wall seconds from start to the final report (so far, while training)."""
+        if self.started_at is None:
+            return None
+        end = self.finished_at if self.finished_at is not None else time.monotonic()
+        return round(end - self.started_at, 2)
 
     def wait(self, timeout: float | None = None) -> TrainingProgress:
         """Block until complete/failed (or `timeout` seconds); returns the latest report."""
@@ -127,29 +139,39 @@ class TrainingRun:
                     self._fail_silently_dead()
                     return
                 continue
-            self._publish(report)
-            if report.state != STATE_TRAINING:
-                self._process.join(timeout=10)
-                if report.state == STATE_FAILED:
-                    logger.warning("training %s failed: %s", self.request.model, report.message)
-                self._finished.set()
-                return
+            if report.state == STATE_TRAINING:
+                self._publish(report)
+                continue
+            self._finish(report)
+            self._process.join(timeout=10)
+            if report.state == STATE_FAILED:
+                logger.warning("training %s failed: %s", self.request.model, report.message)
+            return
+
+    def _finish(self, report: TrainingProgress) -> None:
+        """Mark the run done *before* telling subscribers, so whoever reacts to `complete`
+        (a page that retrains at once) is not refused with "already training" while the
+        child process is still exiting."""
+        with self._lock:
+            self.latest = report
+            self.finished_at = time.monotonic()
+            self._finished.set()
+        self._publish(report)
 
     def _fail_silently_dead(self) -> None:
         try:  # a report may have arrived between the timeout and the liveness check
             while True:
                 report = self._queue.get_nowait()
-                self._publish(report)
                 if report.state != STATE_TRAINING:
-                    self._finished.set()
+                    self._finish(report)
                     return
+                self._publish(report)
         except queue.Empty:
             pass
         code = self._process.exitcode
         message = f"training process exited with code {code} before finishing"
         logger.error("training %s: %s", self.request.model, message)
-        self._publish(replace(self.latest, state=STATE_FAILED, stage="done", message=message))
-        self._finished.set()
+        self._finish(replace(self.latest, state=STATE_FAILED, stage="done", message=message))
 
 
 class Trainer:
@@ -181,6 +203,10 @@ class Trainer:
 
     def status(self, model: str) -> TrainingProgress | None:
         """Latest report of the model's last run in this process (None: never trained here)."""
-        with self._lock:
-            run = self._runs.get(model)
+        run = self.run(model)
         return run.latest if run is not None else None
+
+    def run(self, model: str) -> TrainingRun | None:
+        """The model's last run in this process (None: never trained here)."""
+        with self._lock:
+            return self._runs.get(model)

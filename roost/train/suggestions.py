@@ -22,17 +22,19 @@ from typing import Any
 
 import numpy as np
 
-from roost.classify.model_files import load_model, read_rgb
+from roost.classify.model_files import ModelNotTrainedError, backbone_path, load_model, read_rgb
 from roost.train.dataset import TRAIN_DIR, model_clips_dir, scan_dataset
-from roost.train.embed import FEATURE_CACHE_FILE, FeatureCache, content_hash
+from roost.train.embed import FEATURE_CACHE_FILE, Backbone, FeatureCache, content_hash
+from roost.train.groups import similar_clusters
 
 logger = logging.getLogger(__name__)
 
-#: Raw-feature cosine similarity at and above which an attempt is a near-duplicate of a
-#: dataset image. Measured on EfficientNet-Lite0 features of photo crops: the same crop
-#: brightened 0.998, shifted 5 % 0.985, mirrored 0.968; two different crops of one photo
-#: at most 0.945; crops of different photos ≈ 0.12.
-NEAR_DUPLICATE_SIMILARITY = 0.95
+#: Head-feature cosine similarity at and above which an attempt is a near-duplicate of a
+#: dataset image. Measured on the head's features (`roost.train.features`): the same photo
+#: crop brightened 0.993, saved as WebP 0.973, mirrored 0.967, shifted 5 % 0.925; another
+#: crop of the same photo 0.56, another photo 0.14; consecutive attempts of one walking
+#: person in vtest.avi median 0.82 (those differ enough to be worth labelling).
+NEAR_DUPLICATE_SIMILARITY = 0.92
 ATTEMPT_SUFFIXES = frozenset({".webp", ".jpg", ".jpeg", ".png"})
 EXAMPLE_PREFIX = "example_"
 BATCH = 16
@@ -168,3 +170,30 @@ def _dataset_features(clips_dir: Path, model: str, object_model: bool, loaded: A
         rows.extend(computed)
         names.extend(name for name, _ in missing)
     return (np.stack(rows) if rows else np.zeros((0, 1), np.float32)), names
+
+
+def distinct_images(clips_dir: Path, model_cache: Path, model: str, files: list[Path],
+                    threads: int = 1) -> list[list[str]]:
+    """`POST /api/classification/<model>/distinct`: the given recent attempts in clusters of
+    near-duplicates (similarity ≥ `NEAR_DUPLICATE_SIMILARITY`, chained), biggest first, so a
+    bulk selection can say how many distinct images it really holds. Uses the trained
+    model's features, or the backbone's while the model is untrained (the same values).
+    Unreadable files are left out."""
+    images, names = [], []
+    for path in files:
+        image = read_rgb(path)
+        if image is not None:
+            images.append(image)
+            names.append(path.name)
+    if not images:
+        return []
+    try:
+        loaded = load_model(model, model_cache, threads)
+        _, features = _run_batched(loaded.run, images, loaded.labels)
+    except ModelNotTrainedError:
+        features = Backbone(backbone_path(model_cache), threads).embed(images)
+    clusters: dict[int, list[str]] = {}
+    for name, cluster in zip(names, similar_clusters(features, NEAR_DUPLICATE_SIMILARITY).tolist(), strict=True):
+        clusters.setdefault(cluster, []).append(name)
+    return sorted(clusters.values(), key=lambda c: (-len(c), c[0]))
+

@@ -11,7 +11,7 @@ import { Icon, Toasts, Spinner, ErrorBox, toast } from './lib/ui.js';
 /** The navigation, in Frigate's order; an entry shows only when its module exists. */
 const NAV = [
   ['live', 'Live'], ['review', 'Review'], ['explore', 'Explore'],
-  ['recordings', 'Recordings'], ['exports', 'Exports'], ['system', 'System'],
+  ['recordings', 'Recordings'], ['exports', 'Exports'], ['classification', 'Classification'], ['system', 'System'],
 ];
 /** Pages reached from other pages, not the nav (the single camera page). */
 const NAV_OF = { camera: 'live' };

@@ -18,6 +18,7 @@ const PATHS = {
   user: 'M12 4a4 4 0 1 0 0 8 4 4 0 0 0 0-8zM5 20c1-4 4-6 7-6s6 2 7 6',
   refresh: 'M20 12a8 8 0 1 1-3-6.2M20 4v5h-5',
   alert: 'M12 3l10 18H2zM12 10v5M12 18v.5',
+  classification: 'M4 4h7v7H4zM13 4h7v7h-7zM4 13h7v7H4zM14 17l2 2 4-4',
 };
 
 export function Icon({ name, size = 20, title }) {

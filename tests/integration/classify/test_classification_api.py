@@ -85,3 +85,45 @@ def test_dataset_management(tmp_path: Path) -> None:
     finally:
         hub.close()
         db.close()
+
+
+def test_upload_stores_images_and_refuses_everything_else(tmp_path: Path) -> None:
+    media = tmp_path / "media"
+    clips = media / "clips"
+    db = Database(database_url(None, None, tmp_path))
+    db.migrate()
+    loaded = validate_raw(CONFIG)
+    context = ApiContext(loaded, db, Hub(), {n: CameraControls.from_config(n, c) for n, c in loaded.config.cameras.items()},
+                         media, model_cache=tmp_path / "cache", extra_routers=[classification_router(lambda: {})])
+    client = TestClient(create_app(context, authenticated=False))
+    url = "/api/classification/door/dataset/open/upload"
+    picture = np.random.default_rng(0).integers(0, 255, (48, 64, 3), dtype=np.uint8)
+    jpeg = cv2.imencode(".jpg", picture)[1].tobytes()
+    webp = cv2.imencode(".webp", picture[:, ::-1])[1].tobytes()
+    try:
+        done = client.post(url, files=[("file", ("../../evil name.jpg", jpeg, "image/jpeg")),
+                                       ("file", ("b.webp", webp, "image/webp"))])
+        assert done.status_code == 200, done.text
+        stored = done.json()["files"]
+        assert len(stored) == 2 and all(name.startswith("upload-") and name.endswith(".png") for name in stored)
+        folder = clips / "door" / "dataset" / "open"
+        assert sorted(p.name for p in folder.iterdir()) == sorted(stored)
+        back = cv2.imread(str(folder / stored[0]))
+        assert back is not None and back.shape == (48, 64, 3)
+        assert client.post(url, files=[("file", ("again.jpg", jpeg, "image/jpeg"))]).json()["files"] == [stored[0]]
+
+        refused = client.post(url, files=[("file", ("ok.jpg", jpeg, "image/jpeg")),
+                                          ("file", ("notes.txt", b"hello, not a picture", "image/png"))])
+        assert refused.status_code == 400 and refused.headers["content-type"] == "application/json"
+        assert "'notes.txt' is not an image" in refused.json()["message"]
+        tiny = cv2.imencode(".png", picture[:4, :4])[1].tobytes()
+        assert "4x4 pixels" in client.post(url, files=[("file", ("t.png", tiny, "image/png"))]).json()["message"]
+        huge = b"\x89PNG" + bytes(11 * 2**20)
+        assert client.post(url, files=[("file", ("big.png", huge, "image/png"))]).status_code == 413
+        assert client.post(url, files=[("other", ("a.jpg", jpeg, "image/jpeg"))]).status_code == 400
+        assert client.post(url, json={"file": "x"}).status_code == 400
+        assert client.post("/api/classification/door/dataset/..%2Fx/upload",
+                           files=[("file", ("a.jpg", jpeg, "image/jpeg"))]).status_code in (400, 404)
+        assert sorted(p.name for p in folder.iterdir()) == sorted(stored)  # nothing from refused requests
+    finally:
+        db.close()

@@ -57,6 +57,8 @@ def test_train_over_http(media: tuple[Path, Path], tmp_path: Path) -> None:
         status = client.get("/api/classification/door/status").json()
         assert status["state"] == "complete", status
         assert status["metrics"]["accuracy"] >= 0.8
+        assert 0 < status["training_seconds"] <= status["elapsed_seconds"] < 120
+        assert "verdict" in status["metrics"] and status["metrics"]["groups"] >= 2
         states = []
         while not messages.empty():
             message = messages.get()
@@ -64,6 +66,22 @@ def test_train_over_http(media: tuple[Path, Path], tmp_path: Path) -> None:
                 states.append(message.to_mqtt_topic_payload().payload["state"])
         assert states[0] == "training" and states[-1] == "complete"
         assert client.get("/api/classification/door/dataset").json()["training_metadata"]["has_trained"] is True
+
+        # Whoever reacts to "complete" may retrain at once: no 409 "already training".
+        answers: list[int] = []
+
+        def retrain_on_complete(progress: Any) -> None:
+            if progress.state == "complete" and not answers:
+                answers.append(client.post("/api/classification/door/train", json={}).status_code)
+
+        trainer.subscribe(retrain_on_complete)
+        assert client.post("/api/classification/door/train", json={}).status_code == 202
+        assert client.post("/api/classification/door/train", json={}).status_code == 409  # while it runs
+        deadline = time.monotonic() + 120
+        while len(answers) == 0 or client.get("/api/classification/door/status").json()["state"] == "training":
+            assert time.monotonic() < deadline, "retraining did not finish"
+            time.sleep(0.2)
+        assert answers == [202]
 
         attempts = clips / "door" / "train"
         for index, crop in enumerate(photo_crops("astronaut", 3, 99)):

@@ -60,7 +60,8 @@ def test_model_files_and_metadata_are_written(trained: dict[str, Any]) -> None:
     assert metadata["image_counts"] == {"cat": PER_CLASS, "coffee": PER_CLASS, "rocket": PER_CLASS}
     assert metadata["preprocessing"]["size"] == 224 and metadata["preprocessing"]["scale"] == 1 / 128
     metrics = metadata["metrics"]
-    assert metrics["method"] == "leave_one_out" and metrics["images"] == 3 * PER_CLASS
+    assert metrics["method"] == "grouped_k_fold" and metrics["images"] == 3 * PER_CLASS
+    assert metrics["groups"] >= 20 and set(metrics["group_kinds"]) == {"similar"}  # distinct crops, no origin
     assert metrics["accuracy"] >= HELDOUT_ACCURACY_FLOOR
     assert np.array(metrics["confusion_matrix"]["rows_true_columns_predicted"]).sum() == 3 * PER_CLASS
     assert metadata["self_check_max_difference"] <= 1e-3
