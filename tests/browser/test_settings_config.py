@@ -67,7 +67,7 @@ def test_broken_yaml_shows_errors_at_their_lines(open_ui: UiFactory, own: RoostS
     assert config_path(own).read_text() == text, "an invalid config must not be written"
     # A YAML syntax error: the parser's line.
     lines = text.split("\n")
-    lines[2] = lines[2] + " [unclosed"
+    lines.insert(3, "  oops: [unclosed")
     area.fill("\n".join(lines))
     ui.page.get_by_role("button", name="Validate").click()
     ui.page.locator(".settings-errors li", has_text="not valid YAML").wait_for()
@@ -91,6 +91,9 @@ def test_save_and_restart_brings_camera_back(open_ui: UiFactory, own: RoostServe
     assert yaml.safe_load(written)["cameras"]["porch"]
     own.wait_frames(["porch"], timeout=90)
     assert own.process.poll() is None
+    # While Roost restarts nothing listens: the page's polls and websocket are refused by
+    # design. Every other problem still fails the test.
+    ui.problems[:] = [p for p in ui.problems if "ERR_CONNECTION_REFUSED" not in p]
     ui.shot("settings-config")
 
 
