@@ -1,16 +1,18 @@
 // Settings (admin only): tabs for the camera list, the masks and zones editor, the motion
 // tuner, the whole config file and the users. Each tab is its own module, loaded on demand.
 import { html, useEffect, useState } from '../lib/html.js';
-import { isAdmin } from '../lib/session.js';
+import { isAdmin, session } from '../lib/session.js';
 import { href } from '../lib/router.js';
 import { ErrorBox, Spinner } from '../lib/ui.js';
 
 export const title = 'Settings';
 
-const TABS = [
+const ALL_TABS = [
   ['cameras', 'Cameras'], ['zones', 'Masks & zones'], ['motion', 'Motion tuner'],
   ['config', 'Config file'], ['users', 'Users'],
 ];
+/** A tab shows only when its module (pages/settings-<name>.js) exists. */
+const TABS = ALL_TABS.filter(([name]) => session.pages.includes(`settings-${name}`));
 const tabs = new Map();
 
 function loadTab(name) {
@@ -19,7 +21,7 @@ function loadTab(name) {
 }
 
 export default function Settings({ route }) {
-  const tab = TABS.some(([name]) => name === route.args[0]) ? route.args[0] : 'cameras';
+  const tab = TABS.some(([name]) => name === route.args[0]) ? route.args[0] : TABS[0][0];
   const [loaded, setLoaded] = useState({ tab: null, module: null, error: null });
   useEffect(() => {
     let live = true;
