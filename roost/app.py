@@ -20,6 +20,7 @@ from typing import Any
 
 from roost.api.context import ApiContext
 from roost.api.classification import classification_router
+from roost.api.config_editor import config_editor_router
 from roost.api.config_set import router as config_set_router
 from roost.api.examples import examples_router
 from roost.api.server import ApiServers, serve_api
@@ -87,6 +88,7 @@ class Supervisor:
         self.started_at = time.time()
         self.stopping = threading.Event()
         self._stop_requested = False
+        self.restart_requested = False
         self.database: Database | None = None
         self.hub = Hub()
         self.controls = {name: CameraControls.from_config(name, cam) for name, cam in self.config.cameras.items()}
@@ -143,6 +145,7 @@ class Supervisor:
             model_cache=self.model_cache,
             on_config_change=self._config_changed,
             extra_routers=[training_router(trainer), examples_router(), config_set_router, self.restream.router(),
+                           config_editor_router(self.request_restart),
                            classification_router(lambda: self._classification_status(trainer))])
         self.api = serve_api(context, self.stopping)
         if not self.api.wait_started():
@@ -212,6 +215,13 @@ class Supervisor:
         (that deadlocked a Ctrl-C for good), so it only sets a flag `wait` polls."""
         self._stop_requested = True
 
+    def request_restart(self) -> None:
+        """Stop and start again from the config file (`POST /api/restart`): `serve` sees the
+        flag when `wait` returns. The stop is the ordinary one, so open events end and are
+        published and recordings are indexed before the new pipeline starts."""
+        self.restart_requested = True
+        self._stop_requested = True
+
     def wait(self) -> None:
         """Block until stopped (`request_stop`, or `stopping` set by another thread), watching
         the pipeline's processes and restarting crashed ones about once a second."""
@@ -253,17 +263,27 @@ class Supervisor:
 
 
 def serve(config_path: Path | None, media_dir: Path) -> int:
+    """Run until stopped; a restart (`POST /api/restart`) runs again from the config file."""
+    while True:
+        code, restart = _serve_once(config_path, media_dir)
+        if not restart:
+            return code
+        logger.info("restarting from the config file")
+
+
+def _serve_once(config_path: Path | None, media_dir: Path) -> tuple[int, bool]:
     try:
         loaded = preflight(config_path, media_dir)
     except ConfigError as error:
         logger.error("%s", error.report())
         logger.error("Roost will not start with an invalid config; fix the errors above")
-        return 1
+        return 1, False
     configure_logging(loaded.config.logger)
     supervisor = Supervisor(loaded, media_dir)
 
     def on_signal(signum: int, _frame: FrameType | None) -> None:
         logger.info("received %s, stopping", signal.Signals(signum).name)
+        supervisor.restart_requested = False
         supervisor.request_stop()
 
     signal.signal(signal.SIGTERM, on_signal)
@@ -273,7 +293,7 @@ def serve(config_path: Path | None, media_dir: Path) -> int:
         supervisor.wait()
     except StartupError as error:
         logger.error("Roost cannot start: %s", error)
-        return 1
+        return 1, False
     finally:
         supervisor.stop()
-    return 0
+    return 0, supervisor.restart_requested

@@ -12,7 +12,10 @@ import { Icon, Toasts, Spinner, ErrorBox, toast } from './lib/ui.js';
 const NAV = [
   ['live', 'Live'], ['review', 'Review'], ['explore', 'Explore'],
   ['recordings', 'Recordings'], ['exports', 'Exports'], ['classification', 'Classification'], ['system', 'System'],
+  ['settings', 'Settings'],
 ];
+/** Entries only admins see. */
+const ADMIN_NAV = new Set(['settings']);
 /** Pages reached from other pages, not the nav (the single camera page). */
 const NAV_OF = { camera: 'live' };
 
@@ -43,7 +46,7 @@ function Header({ current }) {
   return html`<header class="app-header">
     <a class="brand" href="#/" aria-label="Roost, live dashboard"><img src="ui/icon.svg" alt="" width="28" height="28" /><span>Roost</span></a>
     <nav class="app-nav" aria-label="Pages">
-      ${NAV.filter(([page]) => session.pages.includes(page)).map(([page, label]) => html`
+      ${NAV.filter(([page]) => session.pages.includes(page) && (!ADMIN_NAV.has(page) || isAdmin())).map(([page, label]) => html`
         <a href=${href(page)} class="nav-link" aria-current=${current === page ? 'page' : undefined}>
           <${Icon} name=${page} /><span>${label}</span></a>`)}
     </nav>
