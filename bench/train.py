@@ -72,7 +72,7 @@ from roost.train.head import train_head
 from roost.train.pipeline import TrainingRequest, train_model
 from roost.train.run import TrainingRun
 
-from fewshot import Draw, Task, embed_task, run_draw
+from fewshot import Draw, embed_task, run_draw
 from object_task import EPOCH, object_task, write_crops
 
 VTEST = Path("/usr/share/doc/opencv-doc/examples/data/vtest.avi")
@@ -230,7 +230,7 @@ def object_results(root: Path, cache: Path, backbone: Backbone) -> dict[str, flo
 
 
 def state_gap(root: Path, cache: Path, backbone: Backbone, crops: list[np.ndarray], labels: np.ndarray) -> float | None:
-    say(f"state task split in time: 10 frames per class from the first half, judged on the second half ...")
+    say("state task split in time: 10 frames per class from the first half, judged on the second half ...")
     keep = np.flatnonzero(labels >= 0)
     names = [f"none-none-{EPOCH + i * STATE_SECONDS_PER_FRAME:.6f}-{('empty', 'occupied')[labels[i]]}-0.90.png"
              for i in keep]

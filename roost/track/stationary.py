@@ -14,14 +14,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from roost.box import Box
 from roost.detect.regions import pairwise_iou
 
 #: Below this IoU with its position box, an object has moved (Frigate's value).
 STILL_IOU = 0.6
 #: Boxes that refine a position box.
 POSITION_HISTORY = 10
-
-from roost.box import Box
 
 
 @dataclass(frozen=True)

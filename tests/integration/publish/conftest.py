@@ -5,7 +5,6 @@ from __future__ import annotations
 import queue
 import time
 from collections.abc import Callable, Iterator
-from typing import Any
 
 import paho.mqtt.client as mqtt
 import pytest

@@ -45,7 +45,7 @@ def run_setup(tmp: Path, *args: str) -> tuple[str, list[str]]:
 
 
 def missing_packages(output: str) -> set[str]:
-    line = next(l for l in output.splitlines() if "missing Debian packages" in l)
+    line = next(text for text in output.splitlines() if "missing Debian packages" in text)
     return set(line.split("(", 1)[1].split(")", 1)[0].split())
 
 

@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "track"))
-from square_scene import COLOURS, FPS, SIDE, T0, SquareDetector, config, frame_with, to_yuv  # noqa: E402
+from square_scene import COLOURS, FPS, T0, SquareDetector, config, frame_with, to_yuv  # noqa: E402
 
 from roost.api.examples import object_samples  # noqa: E402
 from roost.api.live_cache import LiveCache  # noqa: E402

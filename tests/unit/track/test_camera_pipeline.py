@@ -5,7 +5,6 @@ exactly as decoded (no lossy round trip)."""
 from __future__ import annotations
 
 import numpy as np
-import pytest
 from square_scene import FPS, SIDE, T0, SquareDetector, camera, frame_with, to_yuv
 
 from roost.controls import CameraControls
