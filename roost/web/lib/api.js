@@ -42,7 +42,7 @@ async function request(method, path, { params, body, signal } = {}) {
     throw new ApiError(0, `Roost is not reachable (${error.message})`, null);
   }
   const type = response.headers.get('content-type') || '';
-  const data = type.includes('json') ? await response.json().catch(() => null) : await response.text();
+  const data = type.includes('json') ? await response.json().catch((error) => { if (error.name === 'AbortError') throw error; return null; }) : await response.text();
   if (!response.ok) {
     const message = (data && data.message) || (typeof data === 'string' && data) || response.statusText;
     if (response.status === 401 && !path.endsWith('login')) onUnauthorized();

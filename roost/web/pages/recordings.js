@@ -323,6 +323,10 @@ export function TimeBar({ from, to, segments = [], markers = [], value, selectio
 
 const browserZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
 
+/** The day's events the page lists and marks; a busier day shows its latest ones (the
+ *  previous/next buttons ask the server, so they reach every event). */
+const DAY_EVENTS_LIMIT = 2000;
+
 function useDayData(camera, dayStart, dayEnd, refresh) {
   const [state, setState] = useState({ loading: true, segments: [], events: [], error: null });
   useEffect(() => {
@@ -332,10 +336,10 @@ function useDayData(camera, dayStart, dayEnd, refresh) {
     setState((s) => ({ ...s, loading: true }));
     Promise.all([
       api.get(`api/${encodeURIComponent(camera)}/recordings`, { after: dayStart, before: dayEnd }, options),
-      api.get('api/events', { cameras: camera, after: dayStart - 1e-6, before: dayEnd, limit: 2000,
-        include_thumbnails: 0, sort: 'date_asc' }, options),
-    ]).then(([segments, events]) => setState({ loading: false, error: null,
-      segments: segments.filter((s) => s.end_time > dayStart && s.start_time < dayEnd), events }),
+      api.get('api/events', { cameras: camera, after: dayStart - 1e-6, before: dayEnd, limit: DAY_EVENTS_LIMIT,
+        include_thumbnails: 0, sort: 'date_desc' }, options),
+    ]).then(([segments, events]) => !controller.signal.aborted && setState({ loading: false, error: null,
+      segments: segments.filter((s) => s.end_time > dayStart && s.start_time < dayEnd), events: events.reverse() }),
     (error) => error.name !== 'AbortError' && setState((s) => ({ ...s, loading: false, error })));
     return () => controller.abort();
   }, [camera, dayStart, dayEnd, refresh]);
@@ -443,6 +447,15 @@ export default function RecordingsPage({ route }) {
   const playhead = wall;
   const prevEvent = [...events].reverse().find((e) => e.start_time < (playhead ?? dayEnd) - 2);
   const nextEvent = events.find((e) => e.start_time > (playhead ?? dayStart - 1) + 2);
+  const allListed = events.length < DAY_EVENTS_LIMIT;
+  // The list may hold only the day's latest events: the server finds the neighbour.
+  const jumpTo = async (later) => {
+    const from = playhead ?? (later ? dayStart - 1 : dayEnd);
+    const range = later ? { after: from + 2, before: dayEnd, sort: 'date_asc' }
+      : { after: dayStart - 1e-6, before: from - 2, sort: 'date_desc' };
+    const found = await act(() => api.get('api/events', { cameras: camera, limit: 1, include_thumbnails: 0, ...range }));
+    if (found?.length) playAt(found[0].start_time - 2);
+  };
   const detailFrom = Math.max(dayStart, Math.min((playhead ?? (listed[listed.length - 1]?.end_time ?? dayEnd)) - HOUR_S / 2, dayEnd - HOUR_S));
   const detailTo = Math.min(dayEnd, detailFrom + HOUR_S);
   const markers = events.map((e) => ({ time: e.start_time, title: eventTitle(e), kind: e.label === 'person' ? 'person' : 'event', id: e.id }));
@@ -480,7 +493,7 @@ export default function RecordingsPage({ route }) {
           onChange=${(e) => e.currentTarget.value && go({ day: e.currentTarget.value })} /></label>
       <button class="icon-button" aria-label="Newer day with recordings" title="Newer day with recordings" disabled=${!newer}
         onClick=${() => go({ day: newer })}><${Glyph} name="right" /></button>
-      <span class="muted small rec-dayinfo">${formatDay(dayStart + 3600)} · ${formatDuration(recorded)} recorded · ${events.length} event${events.length === 1 ? '' : 's'}
+      <span class="muted small rec-dayinfo">${formatDay(dayStart + 3600)} · ${formatDuration(recorded)} recorded · ${allListed ? '' : 'latest '}${events.length} event${events.length === 1 ? '' : 's'}
         ${dayIndex < 0 && days.length ? ' · no recordings this day' : ''}</span>
     </div>
     ${error && html`<${ErrorBox} error=${error} onRetry=${() => setRefresh((n) => n + 1)} />`}
@@ -496,11 +509,11 @@ export default function RecordingsPage({ route }) {
                 <p class="muted small">or click the timeline to play from any moment</p>`}</div>`}
         </div>
         <div class="rec-controls">
-          <button class="button" disabled=${!prevEvent} onClick=${() => playAt(prevEvent.start_time - 2)}
-            title=${prevEvent ? eventTitle(prevEvent) : 'No earlier event'} aria-label="Previous event"><${Glyph} name="prev" /><span class="rec-label">Previous event</span></button>
+          <button class="button" disabled=${!prevEvent && allListed} onClick=${() => jumpTo(false)}
+            title=${prevEvent ? eventTitle(prevEvent) : allListed ? 'No earlier event' : 'Previous event'} aria-label="Previous event"><${Glyph} name="prev" /><span class="rec-label">Previous event</span></button>
           <span class="rec-clock" aria-live="off">${playhead ? formatTime(playhead) : '—'}</span>
-          <button class="button" disabled=${!nextEvent} onClick=${() => playAt(nextEvent.start_time - 2)}
-            title=${nextEvent ? eventTitle(nextEvent) : 'No later event'} aria-label="Next event"><span class="rec-label">Next event</span><${Glyph} name="next" /></button>
+          <button class="button" disabled=${!nextEvent && allListed} onClick=${() => jumpTo(true)}
+            title=${nextEvent ? eventTitle(nextEvent) : allListed ? 'No later event' : 'Next event'} aria-label="Next event"><span class="rec-label">Next event</span><${Glyph} name="next" /></button>
           ${isAdmin() && (selecting
             ? html`<button class="button" onClick=${() => { setSelecting(false); setSelection(null); }}>Cancel</button>`
             : html`<button class="button rec-export-start" disabled=${clock.empty} onClick=${startSelecting}><${Glyph} name="scissors" />Export…</button>`)}
