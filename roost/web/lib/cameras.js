@@ -4,7 +4,7 @@ import { useEffect, useState } from './html.js';
 import { api } from './api.js';
 import { subscribe } from './ws.js';
 
-/** {online, fps, error, enabled} of one camera from `/api/stats` (camera_fps 0 = offline,
+/** {online, fps, error, restreamed} of one camera from `/api/stats` (camera_fps 0 = offline,
  *  as the Home Assistant integration reads it). */
 export function cameraStatus(stats, name) {
   const figures = stats?.cameras?.[name];
@@ -15,6 +15,8 @@ export function cameraStatus(stats, name) {
     fps: figures.camera_fps,
     detectFps: figures.detection_fps,
     error: figures.ffmpeg_error || '',
+    // the restream serves the camera's own stream: the live player can play it
+    restreamed: figures.inputs?.restream?.state === 'streaming',
   };
 }
 

@@ -1,12 +1,12 @@
-// A camera's live picture. Today: `latest.jpg` fetched again as soon as the previous one
-// has loaded (at most every `intervalMs`), paused while the tab is hidden or the view is
-// off screen, with Frigate's overlay flags as query parameters.
-//
-// Seam for the low-latency player (restream issue): `LiveView` is the one component pages
-// use for live video. A module under `roost/web/player/` can make it play the camera's
-// own stream and keep this JPEG refresher as the fallback; pages need no change.
-import { html, useEffect, useRef, useState } from './html.js';
+// A camera's live picture. When the restream serves the camera and no overlay is asked
+// for, the camera's own H.264 plays in a <video> through the low-latency player
+// (roost/web/player/live-player.js: MSE over a websocket, no re-encoding). Otherwise, and
+// when the browser cannot play the stream, `latest.jpg` is fetched again as soon as the
+// previous one has loaded (at most every `intervalMs`), with Frigate's overlay flags as
+// query parameters. Both pause while the tab is hidden or the view is off screen.
+import { html, useEffect, useMemo, useRef, useState } from './html.js';
 import { url } from './api.js';
+import { startLivePlayer } from '../player/live-player.js';
 
 const DEFAULT_INTERVAL_MS = 1000;
 
@@ -32,10 +32,11 @@ function useVisible(ref) {
  * camera: name; overlays: {bbox, zones, mask, motion, regions, timestamp} → 0/1 flags;
  * height: pixel height asked of the server (smaller = cheaper); active: false stops
  * fetching and keeps the last picture (an offline camera); aspect: width / height.
- * onFrame(img) is called after every new picture.
+ * restreamed: the restream serves this camera (the player can play it).
+ * onFrame(img) is called after every new `latest.jpg` picture.
  */
 export function LiveView({ camera, overlays = {}, height = 360, active = true, aspect = 16 / 9,
-  intervalMs = DEFAULT_INTERVAL_MS, onFrame, alt }) {
+  intervalMs = DEFAULT_INTERVAL_MS, onFrame, alt, restreamed = false }) {
   const box = useRef(null);
   const visible = useVisible(box);
   const [tick, setTick] = useState(0);
@@ -43,10 +44,24 @@ export function LiveView({ camera, overlays = {}, height = 360, active = true, a
   const flags = Object.fromEntries(Object.entries(overlays).map(([k, v]) => [k, v ? 1 : 0]));
   const flagKey = JSON.stringify(flags);
   const running = active && visible;
+  const [playerFailed, setPlayerFailed] = useState(false);
+  const playing = restreamed && !playerFailed && running && !Object.values(flags).some(Boolean);
+  const video = useRef(null);
+  useEffect(() => {
+    if (!playing || !video.current) return undefined;
+    return startLivePlayer(video.current, camera, {  // its stop function is the cleanup
+      fallback: 'none',
+      onFallback: () => setPlayerFailed(true),
+      onState: (state) => { if (state === 'playing') setShown(true); },
+    });
+  }, [camera, playing]);
+  // The still the player shows until its first keyframe arrives (up to a GOP away).
+  const poster = useMemo(() => url(`api/${encodeURIComponent(camera)}/latest.jpg`, { h: height, cache: Date.now() }),
+    [camera, height, playing]);
   const src = tick === 0 ? null
     : url(`api/${encodeURIComponent(camera)}/latest.jpg`, { h: height, ...flags, cache: tick });
 
-  useEffect(() => { if (running) setTick((t) => t + 1); }, [running, flagKey]);
+  useEffect(() => { if (running && !playing) setTick((t) => t + 1); }, [running, flagKey, playing]);
 
   const timer = useRef(null);
   const loadedAt = useRef(0);
@@ -55,19 +70,21 @@ export function LiveView({ camera, overlays = {}, height = 360, active = true, a
     clearTimeout(timer.current);
     timer.current = setTimeout(() => setTick((t) => t + 1), delay);
   }
-  useEffect(() => { if (!running) clearTimeout(timer.current); }, [running]);
+  useEffect(() => { if (!running || playing) clearTimeout(timer.current); }, [running, playing]);
 
   function loaded(event) {
     setShown(true);
     onFrame?.(event.currentTarget);
     const took = Date.now() - loadedAt.current;
-    if (running) next(Math.max(intervalMs - took, 100));
+    if (running && !playing) next(Math.max(intervalMs - took, 100));
   }
   function failed() {
     if (running) next(intervalMs * 3);
   }
   useEffect(() => { loadedAt.current = Date.now(); }, [src]);
   return html`<div ref=${box} class=${`live-view ${shown ? 'live-shown' : ''}`} style=${`aspect-ratio: ${aspect}`}>
-    ${src && html`<img src=${src} alt=${alt || `Live view of ${camera}`} decoding="async" onLoad=${loaded} onError=${failed} />`}
+    ${playing && html`<video ref=${video} class="live-video" muted playsinline aria-label=${alt || `Live video of ${camera}`}
+      poster=${poster}></video>`}
+    ${!playing && src && html`<img src=${src} alt=${alt || `Live view of ${camera}`} decoding="async" onLoad=${loaded} onError=${failed} />`}
   </div>`;
 }

@@ -144,7 +144,7 @@ export default function Camera({ route }) {
       <section class="camera-live" aria-label="Live view">
         <div class="camera-frame" style=${`--aspect: ${aspectOf(config, camera)}`}>
           <${LiveView} camera=${camera} overlays=${overlays} height=${720} aspect=${aspectOf(config, camera)}
-            active=${status.online} intervalMs=${500} />
+            active=${status.online} intervalMs=${500} restreamed=${status.restreamed} />
           ${status.known && !status.online && html`<div class="cam-offline-note camera-offline" role="status"><strong>Offline</strong>
             <span>${status.error || 'No frames from the camera.'}</span></div>`}
         </div>

@@ -16,7 +16,8 @@ function CameraTile({ name, config, stats, motion, objects, states }) {
   return html`<article class=${`cam-tile ${offline ? 'cam-offline' : ''}`} data-camera=${name}
       data-status=${!status.known ? 'unknown' : status.online ? 'online' : 'offline'}>
     <a class="cam-view" href=${href('camera', [name])} aria-label=${`Open camera ${name}`}>
-      <${LiveView} camera=${name} height=${360} aspect=${aspectOf(config, name)} active=${status.online} />
+      <${LiveView} camera=${name} height=${360} aspect=${aspectOf(config, name)} active=${status.online}
+        restreamed=${status.restreamed} />
       <div class="cam-badges">
         ${motion && !offline && html`<span class="badge badge-motion" title="Motion now"><${Icon} name="motion" size=${14} />Motion</span>`}
         ${objects > 0 && !offline && html`<span class="badge badge-object" title="Objects tracked now"><${Icon} name="object" size=${14} />${objects}</span>`}

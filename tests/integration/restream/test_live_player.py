@@ -118,3 +118,27 @@ def test_player_falls_back_to_mjpeg_when_the_codec_cannot_be_played(roost: Super
     page.wait_for_function("document.querySelector('img[data-roost-fallback]').naturalWidth > 0", timeout=20_000)
     assert page.evaluate("document.getElementById('live').style.display") == "none"
     assert _not_blank(image.screenshot()) > 20
+
+
+def test_dashboard_and_camera_page_play_the_restream_in_a_video(roost: Supervisor, page: Page) -> None:
+    """The web UI's live views switch to the player once the restream serves the camera."""
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    wait_until(lambda: roost.restream.child is not None
+               and (roost.restream.child.status.get("front") or {}).get("codec") == "h264",
+               30, "the restream serving the camera")
+    for route in ("#/", "#/camera/front"):
+        page.goto(f"http://127.0.0.1:{roost.config.api.port}/{route}")
+        video = page.locator(".live-view video")
+        video.wait_for(timeout=30_000)  # the stats say the restream streams the camera
+        page.wait_for_function("document.querySelector('.live-view video').currentTime > 0.5", timeout=30_000)
+        first = page.evaluate("document.querySelector('.live-view video').currentTime")
+        time.sleep(2)
+        assert page.evaluate("document.querySelector('.live-view video').currentTime") - first > 1.0, route
+        assert page.locator(".live-view img").count() == 0  # no latest.jpg polling beside the video
+        assert _not_blank(video.screenshot()) > 20, route
+    # An overlay needs Roost's own drawing: the camera page goes back to latest.jpg.
+    page.get_by_role("button", name="Boxes", exact=True).click()
+    page.locator(".live-view img").wait_for(timeout=10_000)
+    assert page.locator(".live-view video").count() == 0
+    assert not errors, errors
