@@ -251,7 +251,9 @@ class ObjectTracker:
         return track, detection
 
     def _observe(self, track: _Track, detection: Detection, frame_time: float) -> None:
-        elapsed = frame_time - track.seen_time
+        # Frames come at most `detect.fps` a second; closer stamps are a burst read after a
+        # stall, whose motion spans more time than the stamps say.
+        elapsed = max(frame_time - track.seen_time, (self._frame - track.seen_frame) / self.detect.fps)
         if elapsed > 0:
             observed = (np.array(detection.box, np.float64) - np.array(track.box, np.float64)) / elapsed
             track.velocity = observed if track.observations == 1 else (

@@ -206,6 +206,22 @@ def test_best_frame_is_kept_once_a_true_positive() -> None:
     assert obj.best is not None and obj.best.frame_time == 70.0  # older than the timeout
 
 
+def test_frames_read_in_a_burst_after_a_stall_keep_the_walking_person() -> None:
+    """After a stall, ffmpeg hands over the frames it held in a burst, stamped a millisecond
+    apart: their motion over that millisecond is not the person's speed (it was read as
+    10 000 px/s, the prediction flew off and a second object started on the same person)."""
+    t = tracker()
+    times = [frame * STEP for frame in range(6)] + [1.6 + 0.001 * n for n in range(6)] + [1.8 + frame * STEP for frame in range(6)]
+    ids = set()
+    for frame, now in enumerate(times):
+        x = 50 + 15 * frame
+        update = t.update(now, [detection((x, 200, x + 50, 300))])
+        ids |= {o.id for o in update.objects}
+    assert len(ids) == 1, ids
+    (obj,) = t.objects
+    assert abs(obj.velocity[0]) < 30 * FPS, obj.velocity  # about the real 15 px a frame
+
+
 def test_predicted_boxes_follow_the_velocity_and_stop_after_a_second() -> None:
     t = tracker()
     for frame in range(3):
