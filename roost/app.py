@@ -24,7 +24,7 @@ from roost.api.config_editor import config_editor_router
 from roost.api.config_set import router as config_set_router
 from roost.api.examples import examples_router
 from roost.api.server import ApiServers, serve_api
-from roost.api.training import TrainingState, training_router
+from roost.api.training import training_router
 from roost.classify.classifiers import Classifiers
 from roost.config.detect_size import fill_detect_sizes, probe_detect_size
 from roost.config.errors import ConfigError
@@ -52,6 +52,7 @@ from roost.restream.supervision import Restream
 from roost.start_banner import start_banner
 from roost.stats import build_stats
 from roost.store import Database, database_url
+from roost.train.messages import TrainingState
 from roost.train.run import Trainer
 
 logger = logging.getLogger(__name__)

@@ -11,7 +11,10 @@ import logging
 import queue
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the message types import the stages that publish them
+    from roost.publish.topics import HubMessage
 
 logger = logging.getLogger(__name__)
 
@@ -19,7 +22,7 @@ SUBSCRIBER_QUEUE_SIZE = 10_000
 
 
 class Subscription:
-    def __init__(self, name: str, handler: Callable[[Any], None]) -> None:
+    def __init__(self, name: str, handler: Callable[[HubMessage], None]) -> None:
         self.name = name
         self.handler = handler
         self.queue: queue.Queue[Any] = queue.Queue(maxsize=SUBSCRIBER_QUEUE_SIZE)
@@ -27,7 +30,7 @@ class Subscription:
         self._thread = threading.Thread(target=self._run, name=f"hub-{name}", daemon=True)
         self._thread.start()
 
-    def offer(self, message: Any) -> None:
+    def offer(self, message: HubMessage | object) -> None:
         while True:
             try:
                 self.queue.put_nowait(message)
@@ -64,7 +67,7 @@ class Hub:
         self._subscriptions: list[Subscription] = []
         self._lock = threading.Lock()
 
-    def subscribe(self, name: str, handler: Callable[[Any], None]) -> Subscription:
+    def subscribe(self, name: str, handler: Callable[[HubMessage], None]) -> Subscription:
         subscription = Subscription(name, handler)
         with self._lock:
             self._subscriptions.append(subscription)
@@ -76,7 +79,7 @@ class Hub:
                 self._subscriptions.remove(subscription)
         subscription.close()
 
-    def publish(self, message: Any) -> None:
+    def publish(self, message: HubMessage) -> None:
         with self._lock:
             targets = list(self._subscriptions)
         for subscription in targets:

@@ -12,7 +12,7 @@ import json
 import logging
 import shutil
 import tempfile
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -27,10 +27,9 @@ from roost.paths import is_within
 from roost.classify.model_files import (
     InvalidNameError, ModelNotTrainedError, model_paths, validate_class_name, validate_model_name,
 )
-from roost.publish.messages import Publication
 from roost.train.archive import ArchiveError, export_classifier, import_classifier
 from roost.train.dataset import IMAGE_SUFFIXES, TRAIN_DIR
-from roost.train.pipeline import TrainingProgress, TrainingRequest
+from roost.train.pipeline import TrainingRequest
 from roost.train.run import Trainer, TrainingInProgressError
 from roost.train.status import dataset_training_metadata
 from roost.train.suggestions import distinct_images, suggest
@@ -42,18 +41,6 @@ IMPORT_LIMIT_BYTES = 200 * 2**20
 
 class DistinctBody(BaseModel):
     files: list[str] = Field(min_length=1, max_length=500)
-
-
-@dataclass(frozen=True)
-class TrainingState:
-    """A training run's progress: websocket `model_state` and MQTT
-    `<prefix>/classification/<model>/model_state` (`training`, `complete`, `failed`)."""
-
-    progress: TrainingProgress
-
-    def to_mqtt_topic_payload(self) -> Publication:
-        data = {k: v for k, v in asdict(self.progress).items() if k != "result"}
-        return Publication(f"classification/{self.progress.model}/model_state", data, retain=True, state=True)
 
 
 def _model(name: str) -> str:

@@ -1,19 +1,7 @@
 """What the publish stage sends: `Publication` (one MQTT message, topic relative to the
-prefix) and the hub message types this stage defines.
-
-Plug-in protocol for new message types: any object put on the hub that has a method
-`to_mqtt_topic_payload() -> Publication | Iterable[Publication]` is published by MQTT and
-pushed on the websocket without changes here. For example a state classification result:
-
-    @dataclass(frozen=True)
-    class ClassificationState:
-        camera: str
-        model: str
-        state: str
-
-        def to_mqtt_topic_payload(self) -> Publication:
-            return Publication(f"{self.camera}/classification/{self.model}", self.state,
-                               retain=True, state=True)
+prefix) and the hub message types this stage defines. Every hub message type is a member
+of `roost.publish.topics.HubMessage`, whose one mapping (`publications`) gives MQTT and the
+websocket their topics: a new message type is added there.
 
 Payloads are `str` or `bytes` as sent; `dict`/`list`/numbers are JSON-encoded.
 """
@@ -21,9 +9,8 @@ Payloads are `str` or `bytes` as sent; `dict`/`list`/numbers are JSON-encoded.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Protocol, runtime_checkable
+from typing import Any
 
 Payload = str | bytes | int | float | dict[str, Any] | list[Any]
 
@@ -49,13 +36,6 @@ class Publication:
         return json.dumps(self.payload)
 
 
-@runtime_checkable
-class MqttMessage(Protocol):
-    """A hub message that knows its own MQTT topic(s) and payload(s)."""
-
-    def to_mqtt_topic_payload(self) -> Publication | Iterable[Publication]: ...
-
-
 @dataclass(frozen=True)
 class ControlState:
     """A per-camera switch or number changed (by MQTT `/set`, the websocket or the API):
@@ -66,10 +46,6 @@ class ControlState:
     value: int
     is_switch: bool
 
-    def to_mqtt_topic_payload(self) -> Publication:
-        payload: Payload = ("ON" if self.value else "OFF") if self.is_switch else str(self.value)
-        return Publication(f"{self.camera}/{self.name}/state", payload, retain=True, state=True)
-
 
 @dataclass(frozen=True)
 class TrackedObjectUpdate:
@@ -78,15 +54,9 @@ class TrackedObjectUpdate:
 
     payload: dict[str, Any] = field(default_factory=dict)
 
-    def to_mqtt_topic_payload(self) -> Publication:
-        return Publication("tracked_object_update", self.payload)
-
 
 @dataclass(frozen=True)
 class StatsReport:
     """The stats JSON (`<prefix>/stats`)."""
 
     stats: dict[str, Any]
-
-    def to_mqtt_topic_payload(self) -> Publication:
-        return Publication("stats", self.stats)

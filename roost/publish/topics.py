@@ -1,17 +1,19 @@
-"""Frigate's MQTT topic layout (CONTRACT.md "MQTT topics") for every hub message: pure
-functions from a message to the `Publication`s it makes, used by MQTT and the websocket."""
+"""Frigate's MQTT topic layout (CONTRACT.md "MQTT topics") for every hub message: the one
+mapping from a `HubMessage` to the `Publication`s it makes, used by MQTT and the websocket."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from typing import Any
+from dataclasses import asdict
+from typing import assert_never
 
 from roost.controls import SWITCHES, CameraControls
 from roost.classify.messages import ObjectClassification, StateClassification
 from roost.events.event import BestSnapshot, EventChange, MotionChange, ObjectCount
 from roost.events.review import ReviewChange
-from roost.publish.messages import ControlState, MqttMessage, Publication
+from roost.publish.messages import ControlState, Publication, StatsReport, TrackedObjectUpdate
+from roost.train.messages import TrainingState
 
 logger = logging.getLogger(__name__)
 
@@ -20,31 +22,42 @@ ONLINE = "online"
 OFFLINE = "offline"
 
 
-def publications(message: Any) -> list[Publication]:
-    """The MQTT messages `message` becomes (none for types this stage does not publish)."""
-    if isinstance(message, EventChange):
-        return [Publication("events", message.to_mqtt())]
-    if isinstance(message, ObjectCount):
-        base = f"{message.where}/{message.label}"
-        return [Publication(base, str(message.count), state=True),
-                Publication(f"{base}/active", str(message.active), state=True)]
-    if isinstance(message, MotionChange):
-        return [Publication(f"{message.camera}/motion", "ON" if message.motion else "OFF", state=True)]
-    if isinstance(message, BestSnapshot):
-        return [Publication(f"{message.camera}/{message.label}/snapshot", message.jpeg, retain=True, state=True)]
-    if isinstance(message, ReviewChange):
-        return [Publication("reviews", message.to_mqtt()),
-                review_status(message.after.camera, message.review_status)]
-    if isinstance(message, StateClassification):
-        return [Publication(f"{message.camera}/classification/{message.model}", message.state,
-                            retain=True, state=True)]
-    if isinstance(message, ObjectClassification):
-        return [Publication("tracked_object_update", message.payload())]
-    if isinstance(message, MqttMessage):
-        made = message.to_mqtt_topic_payload()
-        return [made] if isinstance(made, Publication) else list(made)
-    logger.debug("no MQTT topic for %s", type(message).__name__)
-    return []
+#: Everything the pipeline, the API and the trainer put on the hub.
+HubMessage = (EventChange | ObjectCount | MotionChange | BestSnapshot | ReviewChange | StateClassification
+              | ObjectClassification | ControlState | TrackedObjectUpdate | StatsReport | TrainingState)
+
+
+def publications(message: HubMessage) -> list[Publication]:
+    """The MQTT messages `message` becomes."""
+    match message:
+        case EventChange():
+            return [Publication("events", message.to_mqtt())]
+        case ObjectCount(where=where, label=label):
+            return [Publication(f"{where}/{label}", str(message.count), state=True),
+                    Publication(f"{where}/{label}/active", str(message.active), state=True)]
+        case MotionChange():
+            return [Publication(f"{message.camera}/motion", "ON" if message.motion else "OFF", state=True)]
+        case BestSnapshot():
+            return [Publication(f"{message.camera}/{message.label}/snapshot", message.jpeg, retain=True, state=True)]
+        case ReviewChange():
+            return [Publication("reviews", message.to_mqtt()), review_status(message.after.camera, message.review_status)]
+        case StateClassification():
+            return [Publication(f"{message.camera}/classification/{message.model}", message.state,
+                                retain=True, state=True)]
+        case ObjectClassification():
+            return [Publication("tracked_object_update", message.payload())]
+        case ControlState():
+            value = ("ON" if message.value else "OFF") if message.is_switch else str(message.value)
+            return [Publication(f"{message.camera}/{message.name}/state", value, retain=True, state=True)]
+        case TrackedObjectUpdate():
+            return [Publication("tracked_object_update", message.payload)]
+        case StatsReport():
+            return [Publication("stats", message.stats)]
+        case TrainingState(progress=progress):
+            data = {k: v for k, v in asdict(progress).items() if k != "result"}
+            return [Publication(f"classification/{progress.model}/model_state", data, retain=True, state=True)]
+        case _:
+            assert_never(message)
 
 
 def review_status(camera: str, status: str) -> Publication:

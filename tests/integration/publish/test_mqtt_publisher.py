@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from roost.classify.messages import StateClassification
 from roost.config import validate_raw
 from roost.config.root import RoostConfig
 from roost.controls import CameraControls
@@ -23,7 +24,7 @@ from roost.events.event import BestSnapshot, Event
 from roost.events.processor import EventProcessor
 from roost.events.review import ReviewChange, ReviewItem
 from roost.hub import Hub
-from roost.publish import MqttPublisher, Publication, TrackedObjectUpdate
+from roost.publish import MqttPublisher, TrackedObjectUpdate
 from roost.store import Database, database_url
 from roost.store.models import EventRow
 
@@ -154,19 +155,7 @@ def test_bad_commands_are_ignored(running: Running, mosquitto: Any, listen: Call
     assert controls.is_on("detect") and controls.is_on("motion") and controls.get("motion_threshold") == 30
 
 
-@dataclass(frozen=True)
-class ClassificationState:
-    """A plug-in message type, as the run-time classification stage would define one."""
-
-    camera: str
-    model: str
-    state: str
-
-    def to_mqtt_topic_payload(self) -> Publication:
-        return Publication(f"{self.camera}/classification/{self.model}", self.state, retain=True, state=True)
-
-
-def test_snapshots_reviews_plugins_and_updates(running: Running, mosquitto: Any,
+def test_snapshots_reviews_classifications_and_updates(running: Running, mosquitto: Any,
                                                listen: Callable[..., Any]) -> None:
     item = ReviewItem(id="1700000000.000000-rev001", camera="front", start_time=1700000000.0,
                       end_time=None, severity="alert", detections=(person().id,), objects=("person",))
@@ -174,10 +163,9 @@ def test_snapshots_reviews_plugins_and_updates(running: Running, mosquitto: Any,
     early.wait_for("available")
     running.hub.publish(BestSnapshot("front", "person", b"\xff\xd8jpeg"))
     running.hub.publish(ReviewChange("new", item, item))
-    running.hub.publish(ClassificationState("front", "door", "open"))
+    running.hub.publish(StateClassification("front", "door", "open"))
     running.hub.publish(TrackedObjectUpdate({"type": "classification", "id": person().id, "model": "dog",
                                              "sub_label": "rex", "score": 0.9}))
-    running.hub.publish(object())  # unknown message types are ignored
     update = json.loads(early.wait_for("tracked_object_update"))
     assert update["sub_label"] == "rex" and update["type"] == "classification"
     early.wait_for("front/classification/door")

@@ -13,7 +13,8 @@ from fastapi.testclient import TestClient
 
 from roost.api.app import create_app
 from roost.api.context import ApiContext
-from roost.api.training import TrainingState, training_router
+from roost.api.training import training_router
+from roost.train.messages import TrainingState
 from roost.config import validate_raw
 from roost.controls import CameraControls
 from roost.hub import Hub
@@ -63,7 +64,7 @@ def test_train_over_http(media: tuple[Path, Path], tmp_path: Path) -> None:
         while not messages.empty():
             message = messages.get()
             if isinstance(message, TrainingState):
-                states.append(message.to_mqtt_topic_payload().payload["state"])
+                states.append(message.progress.state)
         assert states[0] == "training" and states[-1] == "complete"
         assert client.get("/api/classification/door/dataset").json()["training_metadata"]["has_trained"] is True
 

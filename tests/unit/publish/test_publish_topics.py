@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import json
+import typing
 
 import pytest
 
+from roost.classify.messages import ObjectClassification, StateClassification
 from roost.config import validate_raw
 from roost.controls import CameraControls
 from roost.events.event import BestSnapshot, Event, EventChange, MotionChange, ObjectCount
+from roost.events.review import ReviewChange
 from roost.hub import Hub
 from roost.publish.commands import CommandError, ControlCommands, parse_value
-from roost.publish.messages import ControlState, Publication, StatsReport, TrackedObjectUpdate
-from roost.publish.topics import publications, set_topic_parts
+from roost.publish.messages import ControlState, StatsReport, TrackedObjectUpdate
+from roost.publish.topics import HubMessage, publications, set_topic_parts
+from roost.train.messages import TrainingState
+from roost.train.pipeline import TrainingProgress
 
 EVENT = Event(id="1.000000-abcdef", camera="front", label="person", frame_time=2.0, start_time=1.0, end_time=None,
               score=0.8, top_score=0.9, false_positive=False, box=(1, 2, 3, 4), area=4, ratio=1.0,
@@ -28,10 +33,22 @@ EVENT = Event(id="1.000000-abcdef", camera="front", label="person", frame_time=2
     (ControlState("front", "motion_threshold", 40, False), [("front/motion_threshold/state", "40", True, True)]),
     (StatsReport({"a": 1}), [("stats", {"a": 1}, False, False)]),
     (TrackedObjectUpdate({"type": "x"}), [("tracked_object_update", {"type": "x"}, False, False)]),
-    ("not a message", []),
+    (StateClassification("front", "door", "open"), [("front/classification/door", "open", True, True)]),
+    (TrainingState(TrainingProgress("door", "training", "embedding", 3, 9)),
+     [("classification/door/model_state", {"model": "door", "state": "training", "stage": "embedding", "done": 3,
+                                           "total": 9, "message": ""}, True, True)]),
 ])
-def test_topics_for_each_message(message: object, expected: list[tuple[object, ...]]) -> None:
+def test_topics_for_each_message(message: HubMessage, expected: list[tuple[object, ...]]) -> None:
     assert [(p.topic, p.payload, p.retain, p.state) for p in publications(message)] == expected
+
+
+def test_every_hub_message_type_has_topics() -> None:
+    """The union is closed: a type added to it without a mapping fails here (and in mypy)."""
+    mapped = {EventChange, ObjectCount, MotionChange, BestSnapshot, ControlState, StatsReport, TrackedObjectUpdate,
+              StateClassification, TrainingState, ObjectClassification, ReviewChange}
+    assert set(typing.get_args(HubMessage)) == mapped
+    with pytest.raises(AssertionError):
+        publications("not a message")  # type: ignore[arg-type]
 
 
 def test_event_change_is_the_events_feed() -> None:
@@ -39,14 +56,6 @@ def test_event_change_is_the_events_feed() -> None:
     body = json.loads(publication.wire_payload())
     assert publication.topic == "events" and body["type"] == "new"
     assert body["after"]["sub_label"] == ["bob", 0.7] and body["after"]["thumbnail"] is None
-
-
-def test_plug_in_messages_may_return_several_publications() -> None:
-    class Pair:
-        def to_mqtt_topic_payload(self) -> list[Publication]:
-            return [Publication("a", "1"), Publication("b", "2", retain=True)]
-
-    assert [p.topic for p in publications(Pair())] == ["a", "b"]
 
 
 @pytest.mark.parametrize(("topic", "expected"), [
