@@ -88,3 +88,12 @@ def test_camera_whose_input_is_gone_is_marked_offline_with_ffmpeg_error(
     yard = ui.page.locator("[data-camera=yard]")
     assert yard.get_attribute("data-status") == "online"  # the other camera is unaffected
     ui.shot("offline")
+    # The camera page says which input is in trouble, since when, and ffmpeg's last words.
+    ui.goto("#/camera/porch")
+    detect = ui.page.locator(".camera-health [data-input=detect]")
+    detect.wait_for(timeout=20_000)
+    ui.page.wait_for_function("() => ['reconnecting', 'failed'].includes("
+                              "document.querySelector('.camera-health [data-input=detect]')?.dataset.state)", timeout=30_000)
+    assert "No such file or directory" in detect.inner_text()
+    assert "last frame" in detect.inner_text() or "no frame yet" in detect.inner_text()
+    ui.shot("camera-health")

@@ -4,11 +4,11 @@ import { useEffect, useState } from './html.js';
 import { api } from './api.js';
 import { subscribe } from './ws.js';
 
-/** {online, fps, error, restreamed} of one camera from `/api/stats` (camera_fps 0 = offline,
+/** {online, fps, error, restreamed, inputs} of one camera from `/api/stats` (camera_fps 0 = offline,
  *  as the Home Assistant integration reads it). */
 export function cameraStatus(stats, name) {
   const figures = stats?.cameras?.[name];
-  if (!figures) return { known: false, online: false, fps: 0, error: '' };
+  if (!figures) return { known: false, online: false, fps: 0, error: '', restreamed: false, inputs: [] };
   return {
     known: true,
     online: figures.camera_fps > 0,
@@ -17,7 +17,23 @@ export function cameraStatus(stats, name) {
     error: figures.ffmpeg_error || '',
     // the restream serves the camera's own stream: the live player can play it
     restreamed: figures.inputs?.restream?.state === 'streaming',
+    inputs: inputHealth(figures.inputs),
   };
+}
+
+const INPUT_ORDER = ['restream', 'detect', 'record'];
+
+/** The camera's inputs (`/api/stats` → `inputs`) as rows a person reads: role, state
+ *  (streaming / reconnecting / failed / off), seconds since the last frame, the last error;
+ *  `trouble` marks the ones that are not streaming although they should. */
+export function inputHealth(inputs) {
+  return Object.entries(inputs || {})
+    .sort(([a], [b]) => INPUT_ORDER.indexOf(a) - INPUT_ORDER.indexOf(b))
+    .map(([role, input]) => ({
+      role, state: input.state, error: input.last_error || '', since: input.seconds_since_frame,
+      clients: input.clients, codec: input.codec,
+      trouble: input.state === 'reconnecting' || input.state === 'failed',
+    }));
 }
 
 /** Per camera: motion (bool) and active object count, live from `/ws`; seeded from the

@@ -9,7 +9,7 @@ import { href, navigate } from '../lib/router.js';
 import { LiveView } from '../lib/live-view.js';
 import { cameraStatus, aspectOf } from '../lib/cameras.js';
 import { useTrackedObjects } from '../lib/objects.js';
-import { Card, Dialog, Empty, ErrorBox, Icon, Spinner, Switch, timeAgo } from '../lib/ui.js';
+import { Card, Dialog, Empty, ErrorBox, Icon, Spinner, Switch, formatDuration, timeAgo } from '../lib/ui.js';
 
 export const title = 'Camera';
 
@@ -82,6 +82,30 @@ function TrackedObjects({ camera }) {
   <//>`;
 }
 
+const INPUT_ROLES = { restream: 'Camera connection (restream)', detect: 'Detect stream', record: 'Recording' };
+
+function sinceText(seconds) {
+  if (seconds === null || seconds === undefined) return 'no frame yet';
+  return seconds < 2 ? 'frames now' : `last frame ${formatDuration(seconds)} ago`;
+}
+
+/** Each input's state, the time since its last frame and its last error (`/api/stats`). */
+function Health({ inputs }) {
+  if (!inputs.length) return null;
+  return html`<${Card} title="Camera health" class="camera-health">
+    <ul class="health-list">
+      ${inputs.map((i) => html`<li key=${i.role} class="health-row" data-input=${i.role} data-state=${i.state}>
+        <span class=${`health-dot health-${i.state === 'failed' ? 'failed' : i.trouble ? 'trouble' : i.state}`} aria-hidden="true"></span>
+        <span class="health-main">
+          <span><b>${INPUT_ROLES[i.role] || i.role}</b> · ${i.state}${i.codec ? ` · ${i.codec}` : ''}${i.clients !== undefined && i.clients !== null ? ` · ${i.clients} client${i.clients === 1 ? '' : 's'}` : ''}</span>
+          <span class="muted small">${i.state === 'off' ? 'not used' : sinceText(i.since)}</span>
+          ${i.error && html`<span class="health-error small">${i.error}</span>`}
+        </span>
+      </li>`)}
+    </ul>
+  <//>`;
+}
+
 function ManualEvent({ camera, open, onClose }) {
   const [label, setLabel] = useState('manual');
   const [subLabel, setSubLabel] = useState('');
@@ -133,7 +157,7 @@ export default function Camera({ route }) {
       <h1>${camera}</h1>
       ${status.known && html`<span class=${`badge ${status.online ? 'badge-ok' : 'badge-danger'}`} data-testid="camera-status">
         ${status.online ? `${status.fps.toFixed(1)} fps` : 'offline'}</span>`}
-      ${motion === 'ON' && html`<span class="badge badge-motion"><${Icon} name="motion" size=${14} />Motion</span>`}
+      ${motion === 'ON' && status.online && html`<span class="badge badge-motion"><${Icon} name="motion" size=${14} />Motion</span>`}
       <span class="head-actions">
         ${session.pages.includes('recordings') && html`<a class="button" href=${href('recordings', [], { camera })}>
           <${Icon} name="recordings" size=${18} />Recordings</a>`}
@@ -156,6 +180,7 @@ export default function Camera({ route }) {
       <aside class="camera-side">
         <${Switches} camera=${camera} config=${config} />
         <${TrackedObjects} camera=${camera} />
+        <${Health} inputs=${status.inputs} />
       </aside>
     </div>
     <${ManualEvent} camera=${camera} open=${manualOpen} onClose=${() => setManualOpen(false)} />

@@ -31,6 +31,8 @@ function CameraTile({ name, config, stats, motion, objects, states }) {
       <a class="cam-name" href=${href('camera', [name])}>${name}</a>
       ${status.known && html`<span class=${`badge ${status.online ? 'badge-ok' : 'badge-danger'}`}>
         ${status.online ? `${status.fps.toFixed(1)} fps` : 'offline'}</span>`}
+      ${!offline && status.inputs.filter((i) => i.trouble).map((i) => html`<span class="badge badge-warn" data-input=${i.role}
+        title=${`${i.role}: ${i.state}${i.error ? ` — ${i.error}` : ''}`}>${i.role} ${i.state}</span>`)}
       ${classification.length > 0 && html`<span class="cam-states">
         ${classification.map(([model, state]) => html`<span class="badge" title=${`State classification ${model}`}>${model}: <b>${state}</b></span>`)}</span>`}
     </footer>
