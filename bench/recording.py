@@ -171,11 +171,11 @@ def clip_times(source: Path, work: Path) -> tuple[float, float]:
 
 def demo_source(cache: Path) -> Path:
     """vtest.avi (MS-MPEG4, cannot be stream-copied into MP4) as H.264, made once."""
-    target = cache / "vtest-h264.mp4"
+    target = cache / "vtest-camera.mp4"
     if not target.exists():
         print("transcoding vtest.avi to H.264 ...", flush=True)
         subprocess.run([ffmpeg_binary(), "-hide_banner", "-loglevel", "error", "-y", "-i", str(VTEST_AVI),
-                        "-c:v", "libx264", "-preset", "veryfast", "-g", "20", "-pix_fmt", "yuv420p",
+                        "-c:v", "libx264", "-preset", "veryfast", "-g", "20", "-bf", "0", "-pix_fmt", "yuv420p",
                         str(target)], check=True)
     return target
 

@@ -32,10 +32,14 @@ VTEST_SIZE = (768, 576)
 GENERATED_SIZE = (640, 360)
 GENERATED_SECONDS = 30
 TRANSCODE_TIMEOUT_S = 600
-#: H.264 with a key frame every 2 s (10 fps), so 10 s recording segments cut cleanly;
-#: CRF 28 keeps a day of demo recordings near 4 GB.
-H264_ARGS = ["-c:v", "libx264", "-preset", "veryfast", "-crf", "28", "-g", "20", "-pix_fmt", "yuv420p", "-an",
-             "-movflags", "+faststart"]
+#: H.264 as IP cameras send it: a key frame every 2 s (10 fps), so 10 s recording segments
+#: cut cleanly, and no B-frames (over RTSP their decode order has no timestamps of its own,
+#: and the recorder's stream copy logs non-monotonous DTS for every frame); CRF 28 keeps a
+#: day of demo recordings near 4 GB.
+H264_ARGS = ["-c:v", "libx264", "-preset", "veryfast", "-crf", "28", "-g", "20", "-bf", "0", "-pix_fmt", "yuv420p",
+             "-an", "-movflags", "+faststart"]
+#: The transcoded footage (a new name when the encoding changes, so old copies are not used).
+VTEST_H264_NAME = "vtest-camera.mp4"
 
 
 def demo_dir() -> Path:
@@ -61,12 +65,12 @@ def _make_once(target: Path, source_args: list[str]) -> None:
 def demo_video() -> tuple[Path, tuple[int, int]]:
     """(H.264 MP4 path, (width, height)) of the demo camera's footage, made if needed."""
     if VTEST_AVI.is_file():
-        target = demo_dir() / "vtest-h264.mp4"
+        target = demo_dir() / VTEST_H264_NAME
         if not target.is_file():
             logger.info("transcoding %s to H.264 once, for the demo camera to record: %s", VTEST_AVI, target)
             _make_once(target, ["-i", str(VTEST_AVI)])
         return target, VTEST_SIZE
-    target = demo_dir() / "generated.mp4"
+    target = demo_dir() / "generated-camera.mp4"
     if not target.is_file():
         width, height = GENERATED_SIZE
         logger.info("vtest.avi (Debian opencv-doc) not found; generating a demo clip at %s", target)

@@ -27,6 +27,8 @@ from gi.repository import GLib, Gst, GstRtspServer  # type: ignore[import-not-fo
 from roost.restream.gst_ingest import Ingest, Output  # noqa: E402
 
 PAYLOADERS = {"h264": "h264parse ! rtph264pay", "h265": "h265parse ! rtph265pay"}
+#: The least a DTS advances from one pushed buffer to the next.
+MIN_STEP_NS = 1_000_000
 AUDIO_ONLY_LAUNCH = "( audiotestsrc is-live=true wave=sine ! audioconvert ! alawenc ! rtppcmapay name=pay0 pt=8 )"
 
 
@@ -38,6 +40,7 @@ class _Output(Output):
         self.appsrc = appsrc
         self.waiting_for_key = True
         self.offset: int | None = None  # ns: media running time minus source DTS
+        self.last_dts: int | None = None  # ns: the DTS last pushed
 
     def push(self, buffer: Gst.Buffer, caps: Gst.Caps) -> None:
         if self.waiting_for_key:
@@ -51,9 +54,14 @@ class _Output(Output):
             return
         now = clock.get_time() - self.appsrc.get_base_time()
         if self.offset is None or abs(source_dts + self.offset - now) > Gst.SECOND:
-            self.offset = now - source_dts  # first buffer, or the source restarted its clock
+            self.offset = now - source_dts  # first buffer, the source restarted its clock, or it drifted
+        if self.last_dts is not None and source_dts + self.offset <= self.last_dts:
+            # Never back in time (recorders would log non-monotonous DTS): after a stall the
+            # source catches up faster than real time; frames come 1 ms apart until it is level.
+            self.offset = self.last_dts + MIN_STEP_NS - source_dts
         out = buffer.copy()
         out.dts = source_dts + self.offset
+        self.last_dts = out.dts
         out.pts = (buffer.pts + self.offset) if buffer.pts != Gst.CLOCK_TIME_NONE else out.dts
         self.appsrc.emit("push-buffer", out)
 
