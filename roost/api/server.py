@@ -3,6 +3,7 @@ port (`auth`, 8971), each on its own thread of the main process."""
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import threading
 import time
@@ -43,9 +44,26 @@ class ApiServers:
             thread.join(timeout)
 
 
+def is_loopback(host: str) -> bool:
+    """True for addresses only this machine reaches (`127.0.0.1`, `::1`, `localhost`).
+
+    >>> is_loopback("127.0.0.1"), is_loopback("localhost"), is_loopback("0.0.0.0"), is_loopback("10.0.0.5")
+    (True, True, False, False)
+    """
+    if host.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a host name: whatever it resolves to may be reachable
+
+
 def _server(context: ApiContext, authenticated: bool, host: str, port: int) -> uvicorn.Server:
+    # proxy_headers off: uvicorn would take X-Forwarded-For from loopback as the client;
+    # roost.api.client_address reads it from `auth.trusted_proxies` only.
     config = uvicorn.Config(create_app(context, authenticated), host=host, port=port, log_config=None,
-                            access_log=False, timeout_keep_alive=KEEPALIVE_S, lifespan="on", ws="websockets-sansio")
+                            access_log=False, timeout_keep_alive=KEEPALIVE_S, lifespan="on", ws="websockets-sansio",
+                            proxy_headers=False)
     return uvicorn.Server(config)
 
 
@@ -53,6 +71,12 @@ def serve_api(context: ApiContext, stop_event: threading.Event) -> ApiServers:
     """Start the enabled listeners in background threads and return at once; they stop when
     `stop_event` is set (or `ApiServers.stop()` is called)."""
     config = context.loaded.config
+    if config.api.enabled and not is_loopback(config.api.host):
+        logger.warning("the trusted port %s:%d (no login, every request acts as admin: it can delete events and "
+                       "models and change the config) is open beyond this machine (api.host: %s); anyone who "
+                       "reaches it controls Roost. Keep api.host: 127.0.0.1 and give Home Assistant a user on "
+                       "the authenticated port %d, or allow only trusted hosts to this port.",
+                       config.api.host, config.api.port, config.api.host, config.auth.port)
     running = ApiServers()
     listeners = [(False, config.api.host, config.api.port, config.api.enabled),
                  (True, config.auth.host, config.auth.port, config.auth.enabled)]
