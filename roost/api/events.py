@@ -41,15 +41,14 @@ async def list_events(
     """`camera`/`label`/`sub_label`/`zone` take one value; the plural forms (as the Home
     Assistant integration sends them) take comma-separated lists; `all` means no filter and
     `sub_labels=None` matches events without a sub label."""
-    clauses = event_filters(
-        cameras=csv_values(camera, cameras), labels=csv_values(label, labels),
-        sub_labels=csv_values(sub_label, sub_labels), zones=csv_values(zone, zones),
-        after=after, before=before, has_clip=has_clip, has_snapshot=has_snapshot,
-        favorites=favorites, in_progress=in_progress, min_score=min_score, max_score=max_score)
-    order = EventRow.start_time.desc() if sort == "date_desc" else EventRow.start_time.asc()
-    query = select(*event_columns(include_thumbnails)).where(*clauses).order_by(order).limit(limit)
-
-    def make() -> bytes:
+    def make() -> bytes:  # only when the cache has no fresh answer: building the query costs too
+        clauses = event_filters(
+            cameras=csv_values(camera, cameras), labels=csv_values(label, labels),
+            sub_labels=csv_values(sub_label, sub_labels), zones=csv_values(zone, zones),
+            after=after, before=before, has_clip=has_clip, has_snapshot=has_snapshot,
+            favorites=favorites, in_progress=in_progress, min_score=min_score, max_score=max_score)
+        order = EventRow.start_time.desc() if sort == "date_desc" else EventRow.start_time.asc()
+        query = select(*event_columns(include_thumbnails)).where(*clauses).order_by(order).limit(limit)
         with context.database.read() as session:
             rows = session.connection().execute(query).all()
         return f"[{','.join(event_json_text(row, include_thumbnails) for row in rows)}]".encode()
