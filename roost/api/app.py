@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -35,7 +34,7 @@ from roost.api.docs import install_offline_docs
 from roost.api.live_cache import LiveCache
 from roost.api.manual_events import StoredManualEvents
 from roost.api.rate_limit import RateLimiter, parse_limits
-from roost.api.request_guard import RequestGuard
+from roost.api.request_guard import RequestGuard, is_traversal
 from roost.api.response_cache import ResponseCache
 from roost.api.stats_config import STATS_MAX_AGE_S
 from roost.api.users import ensure_admin
@@ -45,16 +44,11 @@ from roost.publish.commands import ControlCommands
 
 logger = logging.getLogger(__name__)
 
-TRAVERSAL = re.compile(r"(^|[\\/])\.\.([\\/]|$)")
 #: Routers that name their own paths, in matching order; `live` (catch-all camera paths) goes last.
 NAMED_ROUTERS = (stats_config.router, events.router, event_actions.router, event_media.router, review.router,
                  exports.router, recordings.router, ptz.router, review_media.router)
 #: The web UI's own routes (System page, camera switches); also named, so before `live`.
 UI_ROUTERS = (logs.router, stats_history.router, storage.router, controls.router)
-
-
-def is_traversal(text: str) -> bool:
-    return "\x00" in text or bool(TRAVERSAL.search(text))
 
 
 class TraversalGuard:

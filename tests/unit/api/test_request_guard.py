@@ -7,6 +7,9 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
 import pytest
 from starlette.datastructures import Headers
@@ -17,6 +20,13 @@ from roost.api.response_cache import ResponseCache
 from roost.api.server import is_loopback
 
 HOST = {"host": "nvr.lan:8971"}
+T = TypeVar("T")
+
+
+def run(coroutine: Coroutine[Any, Any, T]) -> T:
+    """`asyncio.run` on a thread of its own (another test may leave a loop running on this one)."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 @pytest.mark.parametrize(("headers", "allowed", "refused"), [
@@ -106,7 +116,7 @@ def test_concurrent_requests_share_one_build_until_the_generation_moves() -> Non
         after_write = await cache.get("events?limit=5", 8, make)
         return list(first), same, made, after_write
 
-    first, same, made, after_write = asyncio.run(scenario())
+    first, same, made, after_write = run(scenario())
     assert set(first) == {b"body1"} and same == b"body1" and made == 1
     assert after_write == b"body2" and cache.made == 2
 
@@ -120,7 +130,7 @@ def test_answers_expire_after_max_age() -> None:
         await asyncio.sleep(0.1)
         return first, await cache.get("stats", 0, lambda: str(next(counter)).encode())
 
-    assert asyncio.run(scenario()) == (b"0", b"1")
+    assert run(scenario()) == (b"0", b"1")
 
 
 def test_a_failed_build_is_not_cached() -> None:
@@ -134,4 +144,4 @@ def test_a_failed_build_is_not_cached() -> None:
             await cache.get("k", 0, broken)
         return await cache.get("k", 0, lambda: b"ok")
 
-    assert asyncio.run(scenario()) == b"ok"
+    assert run(scenario()) == b"ok"
