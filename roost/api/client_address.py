@@ -64,3 +64,17 @@ def peer_address(scope: Scope) -> str:
 def client_address(scope: Scope, trusted: Sequence[str]) -> str:
     """The client of this request (see the module docstring)."""
     return forwarded_client(peer_address(scope), Headers(scope=scope).get("x-forwarded-for"), trusted)
+
+
+def is_loopback(host: str) -> bool:
+    """True for addresses only this machine reaches (`127.0.0.1`, `::1`, `localhost`).
+
+    >>> is_loopback("127.0.0.1"), is_loopback("localhost"), is_loopback("0.0.0.0"), is_loopback("10.0.0.5")
+    (True, True, False, False)
+    """
+    if host.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a host name: whatever it resolves to may be reachable

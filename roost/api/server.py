@@ -3,7 +3,6 @@ port (`auth`, 8971), each on its own thread of the main process."""
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import threading
 import time
@@ -12,6 +11,7 @@ from dataclasses import dataclass, field
 import uvicorn
 
 from roost.api.app import create_app
+from roost.api.client_address import is_loopback
 from roost.api.context import ApiContext
 
 logger = logging.getLogger(__name__)
@@ -42,20 +42,6 @@ class ApiServers:
             server.should_exit = True
         for thread in self.threads:
             thread.join(timeout)
-
-
-def is_loopback(host: str) -> bool:
-    """True for addresses only this machine reaches (`127.0.0.1`, `::1`, `localhost`).
-
-    >>> is_loopback("127.0.0.1"), is_loopback("localhost"), is_loopback("0.0.0.0"), is_loopback("10.0.0.5")
-    (True, True, False, False)
-    """
-    if host.strip().lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False  # a host name: whatever it resolves to may be reachable
 
 
 def _server(context: ApiContext, authenticated: bool, host: str, port: int) -> uvicorn.Server:

@@ -14,10 +14,9 @@ from typing import Any, TypeVar
 import pytest
 from starlette.datastructures import Headers
 
-from roost.api.client_address import forwarded_client, is_trusted_proxy
+from roost.api.client_address import forwarded_client, is_loopback, is_trusted_proxy
 from roost.api.request_guard import DEFAULT_RULE, IMPORT_LIMIT, UPLOAD_LIMIT, body_rule, cross_site_reason, frame_policy
 from roost.api.response_cache import ResponseCache
-from roost.api.server import is_loopback
 
 HOST = {"host": "nvr.lan:8971"}
 T = TypeVar("T")
