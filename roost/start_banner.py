@@ -4,6 +4,7 @@ which would otherwise scroll away among the setup and start-up lines."""
 
 from __future__ import annotations
 
+from roost.api.client_address import is_loopback
 from roost.config.root import RoostConfig
 
 #: Hosts that mean "every interface"; the URL shown uses localhost for them.
@@ -23,6 +24,9 @@ def start_banner(config: RoostConfig, admin_password: str | None) -> list[str]:
     if admin_password is not None:
         lines.append(f"Admin login: user 'admin', password '{admin_password}' (shown only now; change it "
                      "after logging in; auth.reset_admin_password: true makes a new one at the next start)")
-    if config.api.enabled:
+    if config.api.enabled and is_loopback(config.api.host):
+        lines.append(f"Trusted clients on this machine (no login): {_url(config.api.host, config.api.port)}; "
+                     f"Home Assistant elsewhere: port {config.auth.port} with a user (README, Security)")
+    elif config.api.enabled:
         lines.append(f"Home Assistant / trusted clients (no login): {_url(config.api.host, config.api.port)}")
     return lines

@@ -4,14 +4,14 @@ Every router answers under `/api` and at the root (Frigate 0.8's un-prefixed pat
 the catch-all camera paths (`/<camera>`, `/<camera>/latest.jpg`, ...) included last so
 they never shadow a named path. Errors are JSON `{"success": false, "message": ...}`;
 requests whose path or query carries `..` path segments or NUL bytes are refused (400)
-before any route sees them.
+before any route sees them, and `RequestGuard` refuses cross-site, oversized and
+wrongly typed requests and adds the security headers.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -34,6 +34,9 @@ from roost.api.docs import install_offline_docs
 from roost.api.live_cache import LiveCache
 from roost.api.manual_events import StoredManualEvents
 from roost.api.rate_limit import RateLimiter, parse_limits
+from roost.api.request_guard import RequestGuard, is_traversal
+from roost.api.response_cache import ResponseCache
+from roost.api.stats_config import STATS_MAX_AGE_S
 from roost.api.users import ensure_admin
 from roost.api.web import add_web_routes
 from roost.log_ring import log_ring
@@ -41,16 +44,11 @@ from roost.publish.commands import ControlCommands
 
 logger = logging.getLogger(__name__)
 
-TRAVERSAL = re.compile(r"(^|[\\/])\.\.([\\/]|$)")
 #: Routers that name their own paths, in matching order; `live` (catch-all camera paths) goes last.
 NAMED_ROUTERS = (stats_config.router, events.router, event_actions.router, event_media.router, review.router,
                  exports.router, recordings.router, ptz.router, review_media.router)
 #: The web UI's own routes (System page, camera switches); also named, so before `live`.
 UI_ROUTERS = (logs.router, stats_history.router, storage.router, controls.router)
-
-
-def is_traversal(text: str) -> bool:
-    return "\x00" in text or bool(TRAVERSAL.search(text))
 
 
 class TraversalGuard:
@@ -128,11 +126,14 @@ def create_app(context: ApiContext, authenticated: bool, extra_routers: list[API
     app.state.authenticated = authenticated
     app.state.live = live_cache
     app.state.fanout = fanout
+    app.state.response_cache = ResponseCache()
+    app.state.stats_cache = ResponseCache(max_age_s=STATS_MAX_AGE_S)
     app.state.commands = ControlCommands(context.loaded.config, context.controls, context.hub)
     app.state.manual_events = context.manual_events or StoredManualEvents(
         context.database, context.hub, context.clips_dir, context.latest_frame)
     _install_error_handlers(app)
     app.add_middleware(TraversalGuard)
+    app.add_middleware(RequestGuard)  # outermost: its headers are on every response
 
     log_ring()  # the log tail of GET /api/logs starts with the first app
     api_routers = [*NAMED_ROUTERS, *UI_ROUTERS]

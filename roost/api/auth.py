@@ -1,7 +1,11 @@
 """Login on the authenticated port: a JWT (HS256) in the `auth.cookie_name` cookie (or an
-`Authorization: Bearer` header), failed logins rate-limited per client address, and the
-app-wide check that every request carries a valid token and that only admins change
-things (viewers may read, log out, mark reviews viewed and change their own password)."""
+`Authorization: Bearer` header), failed logins rate-limited per client address (the peer,
+or the client a trusted proxy names: `roost.api.client_address`), and the app-wide check
+that every request carries a valid token and that only admins change things (viewers may
+read, log out, mark reviews viewed and change their own password).
+
+Each token carries its user's `token_version` (`ver`); logging out and changing the
+password raise the version, so every token issued before is refused from then on."""
 
 from __future__ import annotations
 
@@ -18,10 +22,12 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.requests import HTTPConnection
 
+from roost.api.client_address import client_address, is_trusted_proxy, peer_address
 from roost.api.context import ApiContext
 from roost.api.params import Ctx
 from roost.api.rate_limit import RateLimiter
-from roost.api.users import ADMIN, find_user, verify_password
+from roost.api.request_guard import cross_site_reason
+from roost.api.users import ADMIN, find_user, revoke_sessions, verify_password
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +49,7 @@ VIEWER_CHANGES = ("/reviews/viewed",)
 class User:
     username: str
     role: str
+    token_version: int = 0
 
 
 def jwt_secret(media_dir: Path) -> str:
@@ -63,21 +70,27 @@ def jwt_secret(media_dir: Path) -> str:
 
 def make_token(secret: str, user: User, lifetime_s: int) -> str:
     now = int(time.time())
-    return jwt.encode({"sub": user.username, "role": user.role, "iat": now, "exp": now + lifetime_s},
-                      secret, algorithm=ALGORITHM)
+    return jwt.encode({"sub": user.username, "role": user.role, "ver": user.token_version, "iat": now,
+                       "exp": now + lifetime_s}, secret, algorithm=ALGORITHM)
 
 
 def _relative_path(path: str) -> str:
     return path[len("/api"):] if path == "/api" or path.startswith("/api/") else path
 
 
-def current_user(conn: HTTPConnection) -> User:
-    """The user of a valid token on this request, else 401."""
+def session_token(conn: HTTPConnection) -> str | None:
     context: ApiContext = conn.app.state.context
     token = conn.cookies.get(context.loaded.config.auth.cookie_name)
     header = conn.headers.get("authorization", "")
     if not token and header.lower().startswith("bearer "):
         token = header[7:].strip()
+    return token or None
+
+
+def current_user(conn: HTTPConnection) -> User:
+    """The user of a valid, unrevoked token on this request, else 401."""
+    context: ApiContext = conn.app.state.context
+    token = session_token(conn)
     if not token:
         raise HTTPException(status_code=401, detail="login required")
     try:
@@ -87,7 +100,9 @@ def current_user(conn: HTTPConnection) -> User:
     row = find_user(context.database, str(claims["sub"]))
     if row is None:
         raise HTTPException(status_code=401, detail="user no longer exists")
-    return User(row.username, row.role)
+    if claims.get("ver", 0) != row.token_version:
+        raise HTTPException(status_code=401, detail="session ended (logged out or password changed); log in again")
+    return User(row.username, row.role, row.token_version)
 
 
 def authorize(conn: HTTPConnection) -> None:
@@ -117,7 +132,7 @@ class LoginBody(BaseModel):
 @router.post("/login", summary="Log in; sets the session cookie")
 def login(body: LoginBody, request: Request, context: Ctx) -> JSONResponse:
     limiter: RateLimiter = request.app.state.login_limiter
-    client = request.client.host if request.client else "unknown"
+    client = client_address(request.scope, context.loaded.config.auth.trusted_proxies)
     if limiter.blocked(client):
         raise HTTPException(status_code=429, detail="too many failed logins; try again later")
     row = find_user(context.database, body.user)
@@ -126,15 +141,34 @@ def login(body: LoginBody, request: Request, context: Ctx) -> JSONResponse:
         logger.warning("failed login for %r from %s", body.user[:64], client)
         raise HTTPException(status_code=401, detail="wrong user name or password")
     auth = context.loaded.config.auth
-    token = make_token(request.app.state.jwt_secret, User(row.username, row.role), auth.session_length)
+    token = make_token(request.app.state.jwt_secret, User(row.username, row.role, row.token_version),
+                       auth.session_length)
     response = JSONResponse({"success": True, "message": "Logged in", "username": row.username, "role": row.role})
     response.set_cookie(auth.cookie_name, token, max_age=auth.session_length, httponly=True, samesite="lax",
-                        secure=request.url.scheme == "https")
+                        secure=request.url.scheme == "https"
+                        or forwarded_https(request, auth.trusted_proxies))
     return response
 
 
-@router.get("/logout", summary="Log out; clears the session cookie")
-def logout(context: Ctx) -> JSONResponse:
+def forwarded_https(request: Request, trusted: list[str]) -> bool:
+    """A trusted proxy says the browser talks HTTPS to it."""
+    proto = request.headers.get("x-forwarded-proto", "").split(",")[0].strip().lower()
+    return proto == "https" and is_trusted_proxy(peer_address(request.scope), trusted)
+
+
+@router.get("/logout", summary="Log out everywhere: ends every session of this user, clears the cookie")
+@router.post("/logout", summary="Log out everywhere: ends every session of this user, clears the cookie")
+def logout(request: Request, context: Ctx) -> JSONResponse:
+    try:
+        user = current_user(request)
+    except HTTPException:
+        user = None  # no valid session: only the cookie to clear
+    config = context.loaded.config
+    cross_site = cross_site_reason(request.headers, config.api.allowed_origins,
+                                   is_trusted_proxy(peer_address(request.scope), config.auth.trusted_proxies))
+    if user is not None and cross_site is None:  # a link on another site only clears the cookie
+        revoke_sessions(context.database, user.username)
+        logger.info("user %r logged out; their sessions ended", user.username)
     response = JSONResponse({"success": True, "message": "Logged out"})
     response.delete_cookie(context.loaded.config.auth.cookie_name)
     return response

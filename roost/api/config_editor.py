@@ -25,9 +25,11 @@ from roost.config.loading import LoadedConfig, validate_raw
 
 #: Largest config text accepted (a real config is a few kB).
 MAX_TEXT = 1_000_000
-#: Keys whose change alters which programs Roost runs (as the hardening rules for
-#: `PUT /api/config/set`): only an admin on the authenticated port may change them.
-EXECUTION_SECTIONS = frozenset({"ffmpeg", "go2rtc", "restream", "hooks"})
+#: Keys whose change alters which programs Roost runs (`ffmpeg.path` and every `*_args`,
+#: global and per camera; go2rtc `exec:` sources; hooks; `environment_vars`, which can set
+#: LD_PRELOAD for every child): only an admin on the authenticated port may change them,
+#: through `POST /api/config/save` or `PUT /api/config/set`.
+EXECUTION_SECTIONS = frozenset({"ffmpeg", "go2rtc", "restream", "hooks", "environment_vars"})
 
 
 class ConfigText(BaseModel):
@@ -72,6 +74,19 @@ def execution_values(node: Any, prefix: str = "") -> dict[str, Any]:
             else:
                 found.update(execution_values(value, path + "."))
     return found
+
+
+def changed_execution_keys(before: Any, after: Any) -> list[str]:
+    """Dotted keys deciding what Roost executes whose value differs between two raw configs."""
+    old, new = execution_values(before), execution_values(after)
+    return sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
+
+
+def refuse_execution_changes(request: Request, changed: list[str]) -> None:
+    """403 on the trusted port when a change alters what Roost runs (see EXECUTION_SECTIONS)."""
+    if changed and not request.app.state.authenticated:
+        raise HTTPException(status_code=403, detail=f"{', '.join(changed)}: changes what Roost runs; only an admin "
+                                                    "logged in on the authenticated port may change it")
 
 
 def write_atomically(path: Path, text: str) -> None:
@@ -125,11 +140,7 @@ def config_editor_router(restart: Callable[[], None]) -> APIRouter:
             before = yaml.safe_load(source.read_text(encoding="utf-8"))
         except (OSError, yaml.YAMLError):
             before = {}
-        changed = sorted(k for k in set(execution_values(before)) | set(execution_values(raw))
-                         if execution_values(before).get(k) != execution_values(raw).get(k))
-        if changed and not request.app.state.authenticated:
-            raise HTTPException(status_code=403, detail=f"{', '.join(changed)}: changes what Roost runs; only an admin "
-                                                        "on the authenticated port may change it")
+        refuse_execution_changes(request, changed_execution_keys(before, raw))
         write_atomically(source, body.text)
         requires_restart = context.on_config_change(loaded) if context.on_config_change else True
         if restart_after:

@@ -2,7 +2,8 @@
 `{"config_data": {nested}}` and/or dotted query parameters (`?classification.custom.door.threshold=0.9`);
 the result is validated, written keeping comments and layout, and applied without a
 restart where Roost can (custom classification models); the answer says whether anything
-else needs a restart."""
+else needs a restart. Changes to what Roost executes (ffmpeg, args, ...) are refused (403)
+on the trusted port."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import yaml
 from fastapi import APIRouter, Body, HTTPException, Request
 from fastapi.responses import JSONResponse
 
+from roost.api.config_editor import changed_execution_keys, refuse_execution_changes
 from roost.api.params import Ctx
 from roost.config.errors import ConfigError
 from roost.config.loading import deep_merge
@@ -35,6 +37,11 @@ def set_config(request: Request, context: Ctx, body: dict[str, Any] | None = Bod
     changes = deep_merge(nested, data)
     if not changes:
         raise HTTPException(status_code=400, detail="no change given (config_data or key=value query parameters)")
+    try:
+        before = yaml.safe_load(source.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError):
+        before = {}
+    refuse_execution_changes(request, changed_execution_keys(before, deep_merge(before, changes)))
     try:
         loaded = apply_change(source, changes)
     except ConfigError as error:

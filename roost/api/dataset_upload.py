@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
+import tempfile
 from pathlib import Path
 
 import cv2
@@ -20,7 +22,7 @@ import numpy as np
 from fastapi import HTTPException, Request
 from starlette.datastructures import UploadFile
 
-from roost.train.fuse import write_atomically
+from roost.train.fuse import FILE_MODE
 
 logger = logging.getLogger(__name__)
 
@@ -58,27 +60,44 @@ def decode_upload(filename: str, data: bytes) -> np.ndarray:
 
 
 async def save_uploads(request: Request, folder: Path) -> list[str]:
-    """Validate every `file` part of the request, then store them all in `folder`."""
+    """Validate every `file` part of the request, then store them all in `folder`.
+
+    The multipart parser spools parts to disk; each part is decoded and re-encoded on its
+    own and staged as a hidden file in `folder`, so memory holds one image at a time. Only
+    when every part passed are the staged files renamed into place; else they are removed."""
     if not request.headers.get("content-type", "").startswith("multipart/form-data"):
         raise HTTPException(status_code=400, detail=f"send the images as multipart/form-data, "
                                                     f"in parts named '{FIELD}'")
     form = await request.form(max_files=MAX_FILES, max_fields=MAX_FILES)
-    parts = [part for part in form.getlist(FIELD) if isinstance(part, UploadFile)]
-    if not parts:
-        raise HTTPException(status_code=400, detail=f"no files: add one or more parts named '{FIELD}'")
-    images: list[tuple[str, bytes]] = []
-    for part in parts:
-        name = part.filename or "(unnamed)"
-        image = decode_upload(name, await _read_limited(part))
-        ok, encoded = cv2.imencode(".png", image)
-        if not ok:
-            raise HTTPException(status_code=400, detail=f"'{name}' could not be stored as PNG")
-        images.append((name, encoded.tobytes()))
-    folder.mkdir(parents=True, exist_ok=True)
-    saved = []
-    for original, png in images:
-        target = folder / f"upload-{hashlib.sha256(png).hexdigest()[:12]}.png"
-        write_atomically(target, png)
-        saved.append(target.name)
-        logger.info("uploaded %s into %s as %s", original, folder, target.name)
-    return saved
+    try:
+        parts = [part for part in form.getlist(FIELD) if isinstance(part, UploadFile)]
+        if not parts:
+            raise HTTPException(status_code=400, detail=f"no files: add one or more parts named '{FIELD}'")
+        folder.mkdir(parents=True, exist_ok=True)
+        staged: list[tuple[str, Path, Path]] = []
+        try:
+            for part in parts:
+                name = part.filename or "(unnamed)"
+                image = decode_upload(name, await _read_limited(part))
+                ok, encoded = cv2.imencode(".png", image)
+                del image
+                if not ok:
+                    raise HTTPException(status_code=400, detail=f"'{name}' could not be stored as PNG")
+                png = encoded.tobytes()
+                target = folder / f"upload-{hashlib.sha256(png).hexdigest()[:12]}.png"
+                handle, temporary = tempfile.mkstemp(dir=folder, prefix=".upload-", suffix=".tmp")
+                with os.fdopen(handle, "wb") as out:
+                    out.write(png)
+                os.chmod(temporary, FILE_MODE)
+                staged.append((name, Path(temporary), target))
+            saved = []
+            for original, temporary_path, target in staged:
+                os.replace(temporary_path, target)
+                saved.append(target.name)
+                logger.info("uploaded %s into %s as %s", original, folder, target.name)
+            return saved
+        finally:
+            for _, temporary_path, _ in staged:
+                temporary_path.unlink(missing_ok=True)
+    finally:
+        await form.close()

@@ -99,7 +99,7 @@ class CreateEventBody(BaseModel):
     draw: dict[str, object] = Field(default_factory=dict)
 
 
-def get_manual_events(request: Request) -> ManualEvents:
+async def get_manual_events(request: Request) -> ManualEvents:
     """The context's hook, or the app's `StoredManualEvents` (one per app, made by create_app)."""
     hook: ManualEvents = request.app.state.manual_events
     return hook

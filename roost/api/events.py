@@ -1,5 +1,6 @@
 """`/api/events`: the event list with Frigate's filters, the per-day summary Home Assistant
-reads, and one event."""
+reads, and one event. The list is the route everyone polls: its answers are shared
+through the app's `ResponseCache` until the database changes."""
 
 from __future__ import annotations
 
@@ -7,12 +8,13 @@ from collections import Counter
 from datetime import datetime
 from typing import Any, Literal
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
 
 from roost.api.event_json import event_columns, event_filters, event_json_text
 from roost.api.params import Ctx, check_event_id, csv_values, not_found, timezone_param
+from roost.api.response_cache import ResponseCache
 from roost.store.models import EventRow
 
 router = APIRouter(tags=["events"])
@@ -22,8 +24,8 @@ MAX_LIMIT = 100_000
 
 
 @router.get("/events", summary="Events, newest first, with Frigate's filters")
-def list_events(
-    context: Ctx,
+async def list_events(
+    request: Request, context: Ctx,
     camera: str | None = None, cameras: str | None = None,
     label: str | None = None, labels: str | None = None,
     sub_label: str | None = None, sub_labels: str | None = None,
@@ -39,16 +41,21 @@ def list_events(
     """`camera`/`label`/`sub_label`/`zone` take one value; the plural forms (as the Home
     Assistant integration sends them) take comma-separated lists; `all` means no filter and
     `sub_labels=None` matches events without a sub label."""
-    clauses = event_filters(
-        cameras=csv_values(camera, cameras), labels=csv_values(label, labels),
-        sub_labels=csv_values(sub_label, sub_labels), zones=csv_values(zone, zones),
-        after=after, before=before, has_clip=has_clip, has_snapshot=has_snapshot,
-        favorites=favorites, in_progress=in_progress, min_score=min_score, max_score=max_score)
-    order = EventRow.start_time.desc() if sort == "date_desc" else EventRow.start_time.asc()
-    query = select(*event_columns(include_thumbnails)).where(*clauses).order_by(order).limit(limit)
-    with context.database.read() as session:
-        rows = session.connection().execute(query).all()
-    return json_text_response(f"[{','.join(event_json_text(row, include_thumbnails) for row in rows)}]")
+    def make() -> bytes:  # only when the cache has no fresh answer: building the query costs too
+        clauses = event_filters(
+            cameras=csv_values(camera, cameras), labels=csv_values(label, labels),
+            sub_labels=csv_values(sub_label, sub_labels), zones=csv_values(zone, zones),
+            after=after, before=before, has_clip=has_clip, has_snapshot=has_snapshot,
+            favorites=favorites, in_progress=in_progress, min_score=min_score, max_score=max_score)
+        order = EventRow.start_time.desc() if sort == "date_desc" else EventRow.start_time.asc()
+        query = select(*event_columns(include_thumbnails)).where(*clauses).order_by(order).limit(limit)
+        with context.database.read() as session:
+            rows = session.connection().execute(query).all()
+        return f"[{','.join(event_json_text(row, include_thumbnails) for row in rows)}]".encode()
+
+    cache: ResponseCache = request.app.state.response_cache
+    body = await cache.get(f"events?{request.url.query}", context.database.generation, make)
+    return Response(body, media_type="application/json")
 
 
 def json_text_response(text: str) -> Response:

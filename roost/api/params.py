@@ -5,6 +5,7 @@ message naming what was asked for and what exists)."""
 from __future__ import annotations
 
 import functools
+import math
 import re
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
@@ -22,7 +23,9 @@ LABEL = re.compile(r"^[A-Za-z0-9_ -]{1,50}$")
 ALL = "all"
 
 
-def get_context(request: Request) -> ApiContext:
+# Dependencies that do no I/O are `async def`: FastAPI runs sync ones on the thread pool,
+# and under load every request would queue for a thread just to read an attribute.
+async def get_context(request: Request) -> ApiContext:
     context: ApiContext = request.app.state.context
     return context
 
@@ -38,6 +41,18 @@ def bad_request(message: str) -> HTTPException:
     return HTTPException(status_code=400, detail=message)
 
 
+#: Latest time a request may name: 9999-12-31 UTC (datetime's limit; later values overflow).
+MAX_EPOCH_S = 253_402_300_799.0
+
+
+def check_times(**times: float) -> None:
+    """400 unless every named time is a finite epoch in 0..MAX_EPOCH_S: `NaN`, `inf` and
+    1e300 parse as floats but pass every comparison test wrongly or overflow later."""
+    for name, value in times.items():
+        if not (math.isfinite(value) and 0 <= value <= MAX_EPOCH_S):
+            raise bad_request(f"{name} ({str(value)[:32]}) must be epoch seconds between 0 and {MAX_EPOCH_S:.0f}")
+
+
 def check_camera(context: ApiContext, camera: str) -> str:
     cameras = context.loaded.config.cameras
     if camera not in cameras:
@@ -45,7 +60,7 @@ def check_camera(context: ApiContext, camera: str) -> str:
     return camera
 
 
-def camera_param(camera: str, context: Ctx) -> str:
+async def camera_param(camera: str, context: Ctx) -> str:
     """Path parameter `camera`, validated against the config."""
     return check_camera(context, camera)
 

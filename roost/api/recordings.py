@@ -16,7 +16,7 @@ from sqlalchemy import select
 from starlette.background import BackgroundTask
 
 from roost.api.context import ApiContext
-from roost.api.params import Camera, Ctx, bad_request, not_found, timezone_param
+from roost.api.params import Camera, Ctx, bad_request, check_times, not_found, timezone_param
 from roost.events.clips import ClipSource, cut_clip
 from roost.ffmpeg import ffmpeg_binary
 from roost.paths import is_within
@@ -39,6 +39,7 @@ def segments_between(context: ApiContext, camera: str, start: float, end: float)
 
 
 def check_span(start: float, end: float) -> None:
+    check_times(start=start, end=end)
     if end <= start:
         raise bad_request(f"end ({end}) must be after start ({start})")
     if end - start > MAX_SPAN_S:
@@ -103,7 +104,12 @@ def span_clip(camera: Camera, start: float, end: float, context: Ctx) -> FileRes
     check_span(start, end)
     work = Path(tempfile.mkdtemp(prefix="roost-span-"))
     target = work / f"{camera}_{int(start)}-{int(end)}.mp4"
-    if not cut_span(context, camera, start, end, target):
+    try:
+        cut = cut_span(context, camera, start, end, target)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    if not cut:
         shutil.rmtree(work, ignore_errors=True)
         raise not_found(f"no recordings of '{camera}' between {start} and {end}")
     return FileResponse(target, media_type="video/mp4",

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 import uvicorn
 
 from roost.api.app import create_app
+from roost.api.client_address import is_loopback
 from roost.api.context import ApiContext
 
 logger = logging.getLogger(__name__)
@@ -44,8 +45,11 @@ class ApiServers:
 
 
 def _server(context: ApiContext, authenticated: bool, host: str, port: int) -> uvicorn.Server:
+    # proxy_headers off: uvicorn would take X-Forwarded-For from loopback as the client;
+    # roost.api.client_address reads it from `auth.trusted_proxies` only.
     config = uvicorn.Config(create_app(context, authenticated), host=host, port=port, log_config=None,
-                            access_log=False, timeout_keep_alive=KEEPALIVE_S, lifespan="on", ws="websockets-sansio")
+                            access_log=False, timeout_keep_alive=KEEPALIVE_S, lifespan="on", ws="websockets-sansio",
+                            proxy_headers=False)
     return uvicorn.Server(config)
 
 
@@ -53,6 +57,12 @@ def serve_api(context: ApiContext, stop_event: threading.Event) -> ApiServers:
     """Start the enabled listeners in background threads and return at once; they stop when
     `stop_event` is set (or `ApiServers.stop()` is called)."""
     config = context.loaded.config
+    if config.api.enabled and not is_loopback(config.api.host):
+        logger.warning("the trusted port %s:%d (no login, every request acts as admin: it can delete events and "
+                       "models and change the config) is open beyond this machine (api.host: %s); anyone who "
+                       "reaches it controls Roost. Keep api.host: 127.0.0.1 and give Home Assistant a user on "
+                       "the authenticated port %d, or allow only trusted hosts to this port.",
+                       config.api.host, config.api.port, config.api.host, config.auth.port)
     running = ApiServers()
     listeners = [(False, config.api.host, config.api.port, config.api.enabled),
                  (True, config.auth.host, config.auth.port, config.auth.enabled)]

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import time
-
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
-from starlette.concurrency import run_in_threadpool
 
 from roost import FRIGATE_STYLE_VERSION
 from roost.api.params import Ctx
+from roost.api.response_cache import ResponseCache
 from roost.config.effective import effective_config
 from roost.restream.plan import with_restreamed_streams
 
@@ -27,10 +25,8 @@ STATS_MAX_AGE_S = 1.0
 
 @router.get("/stats", summary="Per-camera and detector figures, service info")
 async def stats(request: Request, context: Ctx) -> Response:
-    made_at, body = getattr(request.app.state, "stats_cache", (0.0, None))
-    if body is None or time.monotonic() - made_at > STATS_MAX_AGE_S:
-        body = JSONResponse(await run_in_threadpool(context.stats)).body
-        request.app.state.stats_cache = (time.monotonic(), body)
+    cache: ResponseCache = request.app.state.stats_cache
+    body = await cache.get("stats", 0, lambda: bytes(JSONResponse(context.stats()).body))
     return Response(body, media_type="application/json")
 
 

@@ -20,9 +20,11 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import FileResponse, JSONResponse
 from pydantic import BaseModel, Field
 from starlette.background import BackgroundTask
+from starlette.concurrency import run_in_threadpool
 
 from roost.api.classification import FILE_NAME
 from roost.api.params import Ctx
+from roost.api.request_guard import IMPORT_LIMIT
 from roost.paths import is_within
 from roost.classify.model_files import (
     InvalidNameError, ModelNotTrainedError, model_paths, validate_class_name, validate_model_name,
@@ -36,7 +38,7 @@ from roost.train.suggestions import distinct_images, suggest
 
 logger = logging.getLogger(__name__)
 
-IMPORT_LIMIT_BYTES = 200 * 2**20
+IMPORT_LIMIT_BYTES = IMPORT_LIMIT  # the request guard refuses larger bodies first
 
 
 class DistinctBody(BaseModel):
@@ -167,9 +169,9 @@ def training_router(trainer: Trainer) -> APIRouter:
                     if size > IMPORT_LIMIT_BYTES:
                         raise HTTPException(status_code=413, detail="archive larger than 200 MB")
                     out.write(chunk)
-            try:
-                imported = import_classifier(target, context.model_cache, context.clips_dir, name=name,
-                                             replace=replace)
+            try:  # unpacking and loading the model take seconds: off the event loop
+                imported = await run_in_threadpool(import_classifier, target, context.model_cache,
+                                                   context.clips_dir, name=name, replace=replace)
             except ArchiveError as error:
                 raise HTTPException(status_code=400, detail=str(error)) from None
         return JSONResponse({"success": True, "model": imported.model})

@@ -27,7 +27,9 @@ router = APIRouter(tags=["users"])
 
 Role = Literal["admin", "viewer"]
 ADMIN: Final = "admin"
-USERNAME = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+#: Letters, digits, '.', '_' and '-', starting with a letter or digit: no '.', '..' or
+#: '-name', which read as paths or options wherever a name lands.
+USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 GENERATED_PASSWORD_BYTES = 16
 _hasher = PasswordHasher()
 
@@ -45,17 +47,25 @@ def verify_password(password_hash: str, password: str) -> bool:
 
 def upsert_user(database: Database, username: str, password: str, role: Role) -> None:
     if not USERNAME.match(username):
-        raise ValueError(f"username {username!r} must be 1-64 letters, digits, '.', '_' or '-'")
+        raise ValueError(f"username {username!r} must be 1-64 letters, digits, '.', '_' or '-', "
+                         "starting with a letter or digit")
     password_hash = hash_password(password)
 
     def store(session: Session) -> None:
         row = session.get(UserRow, username)
         if row is None:
-            session.add(UserRow(username=username, password_hash=password_hash, role=role, created_at=time.time()))
-        else:
-            row.password_hash, row.role = password_hash, role
+            session.add(UserRow(username=username, password_hash=password_hash, role=role, created_at=time.time(),
+                                token_version=0))
+        else:  # a new password ends every session of the old one
+            row.password_hash, row.role, row.token_version = password_hash, role, row.token_version + 1
 
     database.write(store)
+
+
+def revoke_sessions(database: Database, username: str) -> None:
+    """End every session token issued to `username` so far (logout, on every device)."""
+    database.write(lambda s: s.execute(update(UserRow).where(UserRow.username == username)
+                                       .values(token_version=UserRow.token_version + 1)))
 
 
 def admin_count(database: Database) -> int:
@@ -141,7 +151,8 @@ def change_password(username: str, body: PasswordBody, request: Request, context
     if user is not None and user.role != ADMIN and user.username != row.username:
         raise HTTPException(status_code=403, detail="only admins can change other users' passwords")
     upsert_user(context.database, row.username, body.password, row.role)  # type: ignore[arg-type]
-    return JSONResponse({"success": True, "message": "Password changed"})
+    return JSONResponse({"success": True, "message": f"Password changed; every session of {row.username} has "
+                                                     "ended (log in again with the new password)"})
 
 
 @router.put("/users/{username}/role", summary="Change a role (admin)")

@@ -20,7 +20,7 @@ from pathlib import Path
 from fastapi import APIRouter, HTTPException, Request, Response
 
 from roost.api.context import ApiContext
-from roost.api.params import Camera, Ctx, bad_request, load_event, not_found
+from roost.api.params import Camera, Ctx, bad_request, check_times, load_event, not_found
 from roost.api.recordings import segments_between
 from roost.ffmpeg import ffmpeg_binary
 from roost.paths import is_within
@@ -111,6 +111,7 @@ def _event_span(context: ApiContext, event_id: str) -> tuple[str, float, float]:
 @router.get("/vod/{camera}/start/{start}/end/{end}/master.m3u8", summary="HLS playlist of a span (master name)",
             response_class=Response)
 def vod_span(camera: Camera, start: float, end: float, request: Request, context: Ctx) -> Response:
+    check_times(start=start, end=end)
     return _playlist_response(context, camera, start, end, request)
 
 

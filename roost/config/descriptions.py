@@ -52,7 +52,10 @@ DESCRIPTIONS: dict[str, str] = {
     "model.labelmap": "Label overrides by class id, e.g. `{0: person}`.",
     "api": "The trusted HTTP port (Frigate's 5000): no login, admin rights; keep it on loopback or a trusted network.",
     "api.enabled": "Serve the trusted port.",
-    "api.host": "Address the trusted port listens on.",
+    "api.host": "Address the trusted port listens on: 127.0.0.1 (the default) keeps it to this machine; "
+                "0.0.0.0 opens it to the network (anyone there acts as admin).",
+    "api.allowed_origins": "Other web origins (https://ha.example.com) whose pages may call the API, "
+                           "use the websocket and show the UI in a frame; both ports.",
     "api.port": "Trusted port number.",
     "auth": "The authenticated HTTP port (Frigate's 8971): login required, admin and viewer roles.",
     "auth.enabled": "Serve the authenticated port.",
@@ -62,6 +65,8 @@ DESCRIPTIONS: dict[str, str] = {
     "auth.cookie_name": "Name of the session cookie.",
     "auth.session_length": "Seconds a login stays valid.",
     "auth.failed_login_rate_limit": "Failed logins allowed per client, e.g. `1/second;5/minute;20/hour`.",
+    "auth.trusted_proxies": "Reverse proxies (addresses or networks) whose X-Forwarded-For names the client; "
+                            "from anyone else the header is ignored.",
     "ffmpeg": "How ffmpeg reads the cameras; cameras inherit it and may override keys.",
     "ffmpeg.path": "ffmpeg to run: `default` or a path (5.0/7.0 mean the system ffmpeg).",
     "ffmpeg.global_args": "Arguments before everything else (log level, ...).",

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+import ipaddress
+from typing import Annotated, ClassVar, Literal
+from urllib.parse import urlsplit
 
-from pydantic import Field, model_validator
+from pydantic import AfterValidator, Field, model_validator
 
 from roost.config.base import RoostModel
 
@@ -111,12 +113,40 @@ class DetectorConfig(RoostModel):
         return self.type in RUNNABLE_DETECTOR_TYPES
 
 
+def _valid_network(value: str) -> str:
+    """An address (`10.0.0.5`, `::1`) or a network (`172.16.0.0/12`) as `ipaddress` reads it."""
+    try:
+        ipaddress.ip_network(value.strip(), strict=False)
+    except ValueError:
+        raise ValueError(f"{value!r} is not an IP address or network (e.g. 172.18.0.2 or 172.16.0.0/12)") from None
+    return value.strip()
+
+
+def _valid_origin(value: str) -> str:
+    """`scheme://host[:port]` exactly as a browser sends it in `Origin`."""
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.path not in ("", "/") \
+            or parts.query or parts.fragment:
+        raise ValueError(f"{value!r} is not an origin like https://ha.example.com or http://10.0.0.5:8123")
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+Network = Annotated[str, AfterValidator(_valid_network)]
+Origin = Annotated[str, AfterValidator(_valid_origin)]
+
+
 class ApiConfig(RoostModel):
-    """Roost's unauthenticated listener for trusted local clients (Frigate's port 5000)."""
+    """Roost's unauthenticated listener for trusted local clients (Frigate's port 5000).
+
+    It answers every request as an admin, so it listens on loopback unless `host` widens
+    it (Frigate can leave it open inside a Docker network; a pip install cannot).
+    `allowed_origins` (both listeners) are other web origins whose pages may call the API
+    and the websocket, and embed the UI in a frame (e.g. a Home Assistant dashboard)."""
 
     enabled: bool = True
-    host: str = "0.0.0.0"
+    host: str = "127.0.0.1"
     port: int = Field(default=5000, ge=1, le=65535)
+    allowed_origins: list[Origin] = Field(default_factory=list)
 
 
 class AuthConfig(RoostModel):
@@ -131,14 +161,13 @@ class AuthConfig(RoostModel):
     failed_login_rate_limit: str | None = "1/second;5/minute;20/hour"
     cookie_secure: bool = False
     refresh_time: int = Field(default=43200, ge=0)
-    trusted_proxies: list[str] = Field(default_factory=list)
+    trusted_proxies: list[Network] = Field(default_factory=list)
     hash_iterations: int = Field(default=600000, ge=1)
     roles: dict[str, list[str]] = Field(default_factory=dict)
 
     ignored_keys: ClassVar[dict[str, str]] = {
         "cookie_secure": "Roost sets the session cookie without the Secure flag (no TLS of its own)",
         "refresh_time": "Roost sessions last session_length and are not refreshed",
-        "trusted_proxies": "Roost does not read X-Forwarded-For",
         "hash_iterations": "Roost hashes passwords with argon2, which has no iteration count",
         "roles": "Roost has the admin and viewer roles only",
     }

@@ -8,6 +8,7 @@ process. Any SQLAlchemy URL works (PostgreSQL for several nodes sharing one data
 from __future__ import annotations
 
 import logging
+import os
 import queue
 import threading
 from collections.abc import Callable, Iterator
@@ -35,6 +36,25 @@ def database_url(path: str | None, url: str | None, media_dir: Path) -> str:
     return f"sqlite:///{Path(path) if path else media_dir / 'roost.db'}"
 
 
+#: The database holds password hashes: only the user Roost runs as may read it.
+DB_FILE_MODE = 0o600
+
+
+def restrict_file_mode(db_file: Path) -> None:
+    """Create the SQLite file as 0600 (or make an existing one so, with its WAL and shared
+    memory files: SQLite creates those with the database file's mode)."""
+    if not db_file.exists():
+        os.close(os.open(db_file, os.O_WRONLY | os.O_CREAT, DB_FILE_MODE))
+    for path in (db_file, db_file.with_name(db_file.name + "-wal"), db_file.with_name(db_file.name + "-shm")):
+        try:
+            if path.stat().st_mode & 0o777 != DB_FILE_MODE:
+                os.chmod(path, DB_FILE_MODE)
+        except FileNotFoundError:
+            continue
+        except PermissionError as error:  # someone else's file: say so, SQLite will report what it can
+            logger.warning("cannot make %s private (mode 600): %s", path, error)
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -51,6 +71,7 @@ class Database:
             db_file = url.split("///", 1)[-1]
             if db_file and db_file != ":memory:":
                 Path(db_file).parent.mkdir(parents=True, exist_ok=True)
+                restrict_file_mode(Path(db_file))
             self.engine: Engine = create_engine(url, connect_args={"check_same_thread": False})
             event.listen(self.engine, "connect", _sqlite_pragmas)
         else:
@@ -73,6 +94,12 @@ class Database:
         with self._sessions() as session:
             yield session
 
+    @property
+    def generation(self) -> int:
+        """Writes this process has committed so far: a cached answer made at generation N
+        is stale once this moved (other nodes' writes are not counted)."""
+        return self.writer.commits
+
     def write(self, work: Callable[[Session], T]) -> T:
         """Run `work` on the writer thread, committed, and wait for its result."""
         return self.writer.submit(work).result()
@@ -89,6 +116,7 @@ class DatabaseWriter:
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self._sessions = sessions
         self._queue: queue.Queue[tuple[Callable[[Session], Any], Future[Any]] | None] = queue.Queue()
+        self.commits = 0
         self._thread = threading.Thread(target=self._run, name="db-writer", daemon=True)
         self._thread.start()
 
@@ -108,6 +136,7 @@ class DatabaseWriter:
             try:
                 with self._sessions() as session, session.begin():
                     result = work(session)
+                self.commits += 1  # before the caller hears of it, so its next read is fresh
                 future.set_result(result)
             except Exception as error:  # handed to the caller through the future
                 logger.exception("database write failed")

@@ -124,6 +124,9 @@ class UserRow(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(20), default="viewer")  # "admin" | "viewer"
     created_at: Mapped[float] = mapped_column(Float)
+    # Carried by every session token; raised on logout and password change, which ends
+    # every session issued before.
+    token_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class ExportRow(Base):

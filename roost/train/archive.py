@@ -8,19 +8,25 @@ Layout of the archive:
     model/metadata.json
     dataset/<class>/<image>        only with --with-dataset
 
-Import checks everything before writing anything: member count and sizes (declared and
-actual, against zip bombs), every member path is one of the above (no absolute paths,
-no `..`, no links, valid class and file names), the labelmap and metadata parse, and the
-model loads in ONNX Runtime with one probability per label. Then files are written, the
-model last, so run-time's reload (on model.onnx) sees a complete folder.
+Import checks everything before writing anything: member count, total unpacked size and
+expansion ratio (against zip bombs; reads are bounded by the same figures whatever a
+header claims), every member path is one of the above (no absolute paths, no `..`, no
+links, valid class and file names), each member's CRC, the labelmap and metadata parse,
+and the model loads in ONNX Runtime with one probability per label. Members are unpacked
+in chunks to a temporary staging folder (never whole in memory) and removed with it.
+Then files are written, the model last, so run-time's reload (on model.onnx) sees a
+complete folder. Error messages name members, never a path on the server.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import os
 import re
+import shutil
 import stat
+import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -44,7 +50,7 @@ from roost.classify.model_files import (
 )
 from roost.paths import is_within
 from roost.train.dataset import DATASET_DIR, IMAGE_SUFFIXES, model_clips_dir
-from roost.train.fuse import write_atomically
+from roost.train.fuse import FILE_MODE
 
 logger = logging.getLogger(__name__)
 
@@ -55,7 +61,12 @@ MAX_MEMBERS = 20_000
 MAX_MODEL_BYTES = 256 * 1024 * 1024
 MAX_SMALL_FILE_BYTES = 4 * 1024 * 1024         # labelmap, metadata, manifest
 MAX_IMAGE_BYTES = 20 * 1024 * 1024
-MAX_TOTAL_BYTES = 2 * 1024 * 1024 * 1024        # uncompressed, whole archive
+MAX_TOTAL_BYTES = 1024 * 1024 * 1024            # uncompressed, whole archive
+#: Unpacked bytes per archive byte beyond RATIO_FLOOR_BYTES: models and images hardly
+#: compress (about 1.1x), so more is a zip bomb (14 MB expanding to 1.9 GB is 135x).
+MAX_EXPANSION_RATIO = 20
+RATIO_FLOOR_BYTES = 32 * 1024 * 1024
+CHUNK_BYTES = 1024 * 1024
 IMAGE_FILE_PATTERN = re.compile(r"[A-Za-z0-9_.-]+")
 
 
@@ -65,11 +76,12 @@ class ArchiveError(ValueError):
 
 @dataclass
 class CheckedArchive:
-    """What import would write, after every check passed."""
+    """What import would write, after every check passed: the members as files in a
+    staging folder (never held in memory)."""
 
     model: str
-    files: dict[str, bytes]                                      # model/<file> → bytes
-    dataset: dict[tuple[str, str], bytes] = field(default_factory=dict)  # (class, file) → bytes
+    files: dict[str, Path]                                      # model/<file> → staged file
+    dataset: dict[tuple[str, str], Path] = field(default_factory=dict)  # (class, file) → staged file
     manifest: dict[str, Any] = field(default_factory=dict)
 
 
@@ -137,38 +149,89 @@ def _read_limited(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -
     return data
 
 
-def check_archive(source: Path, name: str | None = None) -> CheckedArchive:
-    """Validate an archive completely, in memory; raises ArchiveError (nothing is written)."""
+def _extract_limited(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int, target: Path) -> Path:
+    """Copy one member to `target` in chunks, refusing more than `limit` bytes whatever the
+    header claims; the member's CRC is checked as it is read to its end."""
+    if info.file_size > limit:
+        raise ArchiveError(f"archive member {info.filename!r} is {info.file_size} bytes; the limit is {limit}")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    written = 0
+    with archive.open(info) as handle, target.open("wb") as out:
+        while chunk := handle.read(CHUNK_BYTES):
+            written += len(chunk)
+            if written > limit:
+                raise ArchiveError(f"archive member {info.filename!r} is larger than its limit of {limit} bytes")
+            out.write(chunk)
+    return target
+
+
+def _check_sizes(members: list[zipfile.ZipInfo], archive_bytes: int) -> None:
+    """Member count, total unpacked size and expansion ratio, from the central directory
+    (reads are bounded by the same figures, so a lying header gains nothing)."""
+    if len(members) > MAX_MEMBERS:
+        raise ArchiveError(f"the archive has {len(members)} members; the limit is {MAX_MEMBERS}")
+    total = sum(info.file_size for info in members)
+    if total > MAX_TOTAL_BYTES:
+        raise ArchiveError(f"the archive unpacks to {total} bytes; the limit is {MAX_TOTAL_BYTES}")
+    if total > max(RATIO_FLOOR_BYTES, MAX_EXPANSION_RATIO * archive_bytes):
+        raise ArchiveError(f"the archive unpacks to {total} bytes from {archive_bytes} "
+                           f"(more than {MAX_EXPANSION_RATIO}x): refused as a zip bomb")
+
+
+def _stage_members(archive: zipfile.ZipFile, staging: Path) -> CheckedArchive:
+    checked = CheckedArchive(model="", files={})
+    for number, info in enumerate(archive.infolist()):
+        kind, first, second = _member_kind(info)
+        if kind == "manifest":
+            checked.manifest = _json_object(_read_limited(archive, info, MAX_SMALL_FILE_BYTES), MANIFEST)
+        elif kind == "model":
+            limit = MAX_MODEL_BYTES if first == MODEL_FILE else MAX_SMALL_FILE_BYTES
+            checked.files[first] = _extract_limited(archive, info, limit, staging / "model" / first)
+        elif kind == "dataset":
+            target = staging / "dataset" / f"{number:06d}"
+            checked.dataset[(first, second)] = _extract_limited(archive, info, MAX_IMAGE_BYTES, target)
+    return checked
+
+
+def check_archive(source: Path, name: str | None = None, staging: Path | None = None) -> CheckedArchive:
+    """Validate an archive completely, unpacking into `staging` (a temporary folder,
+    removed again, when None: validation only); raises ArchiveError, writes nothing else.
+    Messages name archive members, never a path on this server."""
+    if staging is None:
+        with tempfile.TemporaryDirectory(prefix="roost-archive-check-") as folder:
+            return check_archive(source, name, Path(folder))
     try:
         archive = zipfile.ZipFile(source)
     except (zipfile.BadZipFile, OSError) as error:
-        raise ArchiveError(f"{source}: not a readable zip archive ({error})") from error
-    with archive:
-        members = archive.infolist()
-        if len(members) > MAX_MEMBERS:
-            raise ArchiveError(f"{source}: {len(members)} members; the limit is {MAX_MEMBERS}")
-        if sum(info.file_size for info in members) > MAX_TOTAL_BYTES:
-            raise ArchiveError(f"{source}: unpacks to more than {MAX_TOTAL_BYTES} bytes")
-        checked = CheckedArchive(model="", files={})
-        for info in members:
-            kind, first, second = _member_kind(info)
-            if kind == "manifest":
-                checked.manifest = _json_object(_read_limited(archive, info, MAX_SMALL_FILE_BYTES), MANIFEST)
-            elif kind == "model":
-                limit = MAX_MODEL_BYTES if first == MODEL_FILE else MAX_SMALL_FILE_BYTES
-                checked.files[first] = _read_limited(archive, info, limit)
-            elif kind == "dataset":
-                checked.dataset[(first, second)] = _read_limited(archive, info, MAX_IMAGE_BYTES)
+        raise ArchiveError(f"not a readable zip archive ({_without_paths(error)})") from error
+    try:
+        with archive:
+            members = archive.infolist()
+            _check_sizes(members, source.stat().st_size)
+            checked = _stage_members(archive, staging)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, RuntimeError, EOFError, OSError,
+            ValueError) as error:
+        if isinstance(error, ArchiveError):
+            raise
+        # Bad CRC-32, a truncated member, an unsupported compression method or encryption.
+        raise ArchiveError(f"the archive is damaged or unsupported: {_without_paths(error)}") from error
     missing = [f for f in (MODEL_FILE, LABELMAP_FILE, METADATA_FILE) if f not in checked.files]
     if not checked.manifest or missing:
-        raise ArchiveError(f"{source}: not a Roost classifier archive (missing "
+        raise ArchiveError("not a Roost classifier archive (missing "
                            f"{', '.join([MANIFEST] * (not checked.manifest) + ['model/' + m for m in missing])})")
     try:
         checked.model = validate_model_name(name if name is not None else str(checked.manifest.get("model", "")))
     except InvalidNameError as error:
-        raise ArchiveError(f"{source}: {error}") from error
-    _check_model(checked, source)
+        raise ArchiveError(str(error)) from error
+    _check_model(checked)
     return checked
+
+
+def _without_paths(error: BaseException) -> str:
+    """An error's text without the file names it may carry (temporary upload paths)."""
+    if isinstance(error, OSError) and error.strerror:
+        return error.strerror
+    return re.sub(r"(/[^\s'\"]+)+", "<file>", str(error))
 
 
 def _json_object(data: bytes, where: str) -> dict[str, Any]:
@@ -181,30 +244,45 @@ def _json_object(data: bytes, where: str) -> dict[str, Any]:
     return value
 
 
-def _check_model(checked: CheckedArchive, source: Path) -> None:
+def _check_model(checked: CheckedArchive) -> None:
     """Labelmap valid, metadata consistent with it, model loads and has one output per label."""
-    where = f"{source}: model/{LABELMAP_FILE}"
+    where = f"model/{LABELMAP_FILE}"
     try:
-        labels = [line.strip() for line in checked.files[LABELMAP_FILE].decode("utf-8").splitlines() if line.strip()]
+        text = checked.files[LABELMAP_FILE].read_bytes().decode("utf-8")
+        labels = [line.strip() for line in text.splitlines() if line.strip()]
         for label in labels:
             validate_class_name(label)
     except (UnicodeDecodeError, InvalidNameError) as error:
         raise ArchiveError(f"{where}: {error}") from error
-    metadata = _json_object(checked.files[METADATA_FILE], f"{source}: model/{METADATA_FILE}")
+    metadata = _json_object(checked.files[METADATA_FILE].read_bytes(), f"model/{METADATA_FILE}")
     if metadata.get("classes", labels) != labels:
-        raise ArchiveError(f"{source}: metadata classes {metadata.get('classes')} do not match labelmap {labels}")
+        raise ArchiveError(f"metadata classes {metadata.get('classes')} do not match labelmap {labels}")
     try:
         Preprocessing.from_dict(metadata.get("preprocessing", {}))
-        session = ort.InferenceSession(checked.files[MODEL_FILE], sess_options=session_options(1),
+        session = ort.InferenceSession(str(checked.files[MODEL_FILE]), sess_options=session_options(1),
                                        providers=["CPUExecutionProvider"])
-        check_model_matches_labels(session, labels, f"{source}: model/{MODEL_FILE}")
+        check_model_matches_labels(session, labels, f"model/{MODEL_FILE}")
     except ArchiveError:
         raise
     except Exception as error:  # ONNX Runtime raises its own types for malformed models
-        raise ArchiveError(f"{source}: model/{MODEL_FILE} does not load as a classifier: {error}") from error
+        raise ArchiveError(f"model/{MODEL_FILE} does not load as a classifier: {_without_paths(error)}") from error
     unknown = sorted({cls for cls, _ in checked.dataset} - set(labels))
     if unknown:
-        raise ArchiveError(f"{source}: dataset classes {unknown} are not in the labelmap {labels}")
+        raise ArchiveError(f"dataset classes {unknown} are not in the labelmap {labels}")
+
+
+def _install(staged: Path, target: Path) -> None:
+    """Copy a staged file next to `target`, then rename: readers see old or new, never half."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}-", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as out, staged.open("rb") as source:
+            shutil.copyfileobj(source, out, CHUNK_BYTES)
+        os.chmod(tmp, FILE_MODE)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def import_classifier(source: Path, model_cache: Path, clips_dir: Path, name: str | None = None,
@@ -213,19 +291,19 @@ def import_classifier(source: Path, model_cache: Path, clips_dir: Path, name: st
 
     Refuses to overwrite an existing model unless `replace`. Returns what was written.
     """
-    checked = check_archive(source, name)
-    paths = model_paths(checked.model, model_cache)
-    if paths.root.exists() and any(paths.root.iterdir()) and not replace:
-        raise ArchiveError(f"model {checked.model!r} already exists in {paths.root}; "
-                           "import under another name or replace it")
-    dataset_root = model_clips_dir(clips_dir, checked.model) / DATASET_DIR
-    targets = {(cls, fname): dataset_root / cls / fname for cls, fname in checked.dataset}
-    for target in targets.values():  # names are validated; this also catches symlinked folders
-        if not is_within(target, dataset_root):
-            raise ArchiveError(f"refusing to write outside {dataset_root}: {target}")
-    for key, target in targets.items():
-        write_atomically(target, checked.dataset[key])
-    for file in (LABELMAP_FILE, METADATA_FILE, MODEL_FILE):
-        write_atomically(paths.root / file, checked.files[file])
+    with tempfile.TemporaryDirectory(prefix="roost-import-") as staging:
+        checked = check_archive(source, name, Path(staging))
+        paths = model_paths(checked.model, model_cache)
+        if paths.root.exists() and any(paths.root.iterdir()) and not replace:
+            raise ArchiveError(f"model {checked.model!r} already exists; import under another name or replace it")
+        dataset_root = model_clips_dir(clips_dir, checked.model) / DATASET_DIR
+        targets = {(cls, fname): dataset_root / cls / fname for cls, fname in checked.dataset}
+        for (cls, fname), target in targets.items():  # names are validated; this catches symlinked folders
+            if not is_within(target, dataset_root):
+                raise ArchiveError(f"refusing to write dataset/{cls}/{fname} outside the dataset folder")
+        for key, target in targets.items():
+            _install(checked.dataset[key], target)
+        for file in (LABELMAP_FILE, METADATA_FILE, MODEL_FILE):
+            _install(checked.files[file], paths.root / file)
     logger.info("imported classifier %s from %s (%d dataset images)", checked.model, source, len(checked.dataset))
     return checked

@@ -13,7 +13,8 @@ def test_url_and_password_on_first_start() -> None:
     lines = start_banner(config, "pw-123")
     assert lines[0] == "Open http://localhost:8971/ in a browser (log in as admin)"
     assert "password 'pw-123'" in lines[1] and "auth.reset_admin_password" in lines[1]
-    assert lines[2] == "Home Assistant / trusted clients (no login): http://localhost:5000/"
+    assert lines[2] == ("Trusted clients on this machine (no login): http://127.0.0.1:5000/; "
+                        "Home Assistant elsewhere: port 8971 with a user (README, Security)")
     assert not any("password '" in line for line in start_banner(config, None))
 
 

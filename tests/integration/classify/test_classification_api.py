@@ -121,7 +121,8 @@ def test_upload_stores_images_and_refuses_everything_else(tmp_path: Path) -> Non
         huge = b"\x89PNG" + bytes(11 * 2**20)
         assert client.post(url, files=[("file", ("big.png", huge, "image/png"))]).status_code == 413
         assert client.post(url, files=[("other", ("a.jpg", jpeg, "image/jpeg"))]).status_code == 400
-        assert client.post(url, json={"file": "x"}).status_code == 400
+        not_multipart = client.post(url, json={"file": "x"})  # the request guard: wrong body type
+        assert not_multipart.status_code == 415 and "multipart/form-data" in not_multipart.json()["message"]
         assert client.post("/api/classification/door/dataset/..%2Fx/upload",
                            files=[("file", ("a.jpg", jpeg, "image/jpeg"))]).status_code in (400, 404)
         assert sorted(p.name for p in folder.iterdir()) == sorted(stored)  # nothing from refused requests

@@ -57,7 +57,7 @@ def serving(config: Path, cwd: Path, env: dict[str, str]) -> Iterator[list[str]]
             if not line and process.poll() is not None:
                 break
             lines.append(line)
-            if "Home Assistant / trusted clients" in line:
+            if "(no login)" in line:  # the banner's last line (trusted port)
                 break
         else:
             pytest.fail("serve did not start:\n" + "".join(lines))

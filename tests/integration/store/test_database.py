@@ -7,9 +7,11 @@ import time
 from pathlib import Path
 
 import pytest
+from alembic.script import ScriptDirectory
 from sqlalchemy import func, inspect, select, text
 
 from roost.store import Database, database_url
+from roost.store.database import MIGRATIONS_DIR
 from roost.store.models import EventRow, RecordingRow
 
 EXPECTED_TABLES = {"event", "recordings", "reviewsegment", "timeline", "classification_attempt",
@@ -32,15 +34,40 @@ def check_round_trip(db: Database) -> None:
     assert rows[0].data == {"type": "object"} and rows[0].end_time is None
 
 
+def single_head() -> str:
+    """The one head revision of the migration scripts (two heads would be a merge mistake)."""
+    heads = ScriptDirectory(str(MIGRATIONS_DIR)).get_heads()
+    assert len(heads) == 1, heads
+    return str(heads[0])
+
+
 def test_migrations_on_sqlite_use_wal(tmp_path: Path) -> None:
     db = Database(database_url(None, None, tmp_path))
     try:
         check_round_trip(db)
         with db.engine.connect() as conn:
             assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+            assert conn.execute(text("select version_num from alembic_version")).scalar() == single_head()
         assert (tmp_path / "roost.db").exists()
     finally:
         db.close()
+
+
+def test_the_database_file_is_private(tmp_path: Path) -> None:
+    """It holds password hashes: 0600 for a new file, and an older world-readable one is fixed."""
+    db = Database(database_url(None, None, tmp_path))
+    try:
+        check_round_trip(db)
+        for name in ("roost.db", "roost.db-wal", "roost.db-shm"):
+            assert (tmp_path / name).stat().st_mode & 0o777 == 0o600, name
+    finally:
+        db.close()
+    old = tmp_path / "old"
+    old.mkdir()
+    (old / "roost.db").touch(mode=0o644)
+    (old / "roost.db").chmod(0o644)
+    Database(database_url(None, None, old)).close()
+    assert (old / "roost.db").stat().st_mode & 0o777 == 0o600
 
 
 @pytest.mark.postgres
@@ -49,7 +76,7 @@ def test_migrations_on_real_postgresql(postgres_url: str) -> None:
     try:
         check_round_trip(db)
         with db.engine.connect() as conn:
-            assert conn.execute(text("select version_num from alembic_version")).scalar() == "0002"
+            assert conn.execute(text("select version_num from alembic_version")).scalar() == single_head()
     finally:
         db.close()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from roost.api.app import is_traversal
+from roost.api.app import is_traversal  # re-exported from roost.api.request_guard
 from roost.api.params import csv_values
 from roost.api.rate_limit import RateLimiter, parse_limits
 from roost.api.vod import playlist
