@@ -19,7 +19,6 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
-from roost.api.config_editor import execution_values
 from roost.api.config_set import save_change
 from roost.api.params import Ctx, not_found
 from roost.capture.stream_probe import ProbeError, probe_stream
@@ -92,6 +91,15 @@ def _environment(raw: dict[str, Any]) -> dict[str, str]:
     return env
 
 
+def _input_args(camera: dict[str, Any] | None) -> list[Any]:
+    """Each input's `input_args`: arguments ffmpeg runs with, which only an admin on the
+    authenticated port may change (as the config editor's rule for what Roost executes)."""
+    ffmpeg = (camera or {}).get("ffmpeg")
+    inputs = ffmpeg.get("inputs") if isinstance(ffmpeg, dict) else None
+    streams = [i for i in inputs if isinstance(i, dict)] if isinstance(inputs, list) else []
+    return [i["input_args"] for i in streams if i.get("input_args")]
+
+
 def _checked_name(name: str) -> str:
     if not CAMERA_NAME.match(name):
         raise HTTPException(status_code=400, detail=f"camera name {name[:64]!r}: use 1-64 letters, digits, '_' or '-'")
@@ -130,9 +138,7 @@ def save_camera(name: str, body: CameraBody, request: Request, context: Ctx) -> 
     form = CameraForm(tuple(StreamForm(s.path, tuple(s.roles), s.input_args) for s in body.inputs), body.username,
                       body.password, body.enabled, body.width, body.height, body.fps)
     change = camera_change(name, form, existing)
-    before = execution_values(existing or {})
-    after = execution_values({**(existing or {}), "ffmpeg": change["cameras"][name]["ffmpeg"]})
-    if before != after and not request.app.state.authenticated:
+    if _input_args(existing) != _input_args(change["cameras"][name]) and not request.app.state.authenticated:
         raise HTTPException(status_code=403, detail="input_args change what Roost runs; only an admin on the "
                                                     "authenticated port may change them")
     return save_change(context, source, change, f"camera {name} {'added' if existing is None else 'saved'}")
