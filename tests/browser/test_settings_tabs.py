@@ -69,11 +69,15 @@ def admin_ui(open_ui: UiFactory, server: RoostServer, tab: str, **kwargs: Any) -
 
 
 def click_at(ui: Ui, points: list[tuple[float, float]]) -> None:
-    """Click the editor picture at relative (0-1) positions."""
+    """Click the editor picture at relative (0-1) positions, each scrolled to mid-screen
+    first (the picture may be taller than what the sticky header leaves visible)."""
     stage = ui.page.locator(".settings-stage svg")
-    box = stage.bounding_box()
-    assert box is not None
     for x, y in points:
+        box = stage.bounding_box()
+        assert box is not None
+        ui.page.evaluate("dy => window.scrollBy(0, dy)", box["y"] + y * box["height"] - ui.page.viewport_size["height"] / 2)
+        box = stage.bounding_box()
+        assert box is not None
         ui.page.mouse.click(box["x"] + x * box["width"], box["y"] + y * box["height"])
 
 
@@ -139,7 +143,7 @@ def test_zone_drawn_with_clicks_is_saved_and_entered(open_ui: UiFactory, own: Ro
     page.get_by_label("Zone name").fill("porch")
     page.get_by_role("group", name="Objects of the zone").get_by_role("button", name="person").click()
     page.get_by_label("Inertia (frames)").fill("2")
-    assert page.locator(".settings-list li[aria-selected=true]").inner_text().startswith("porch")
+    assert page.locator(".settings-list li[aria-selected=true]").inner_text().strip() == "porch · 4 points"
     ui.shot("settings-zones-drawn")
     saved_at = time.time()
     page.get_by_role("button", name="Save", exact=True).click()
@@ -154,7 +158,7 @@ def test_zone_drawn_with_clicks_is_saved_and_entered(open_ui: UiFactory, own: Ro
     # Applied to the running camera: the person walking through enters it (the scene loops every 18 s).
     entered = own.wait_for(lambda: events_in_zone(own, "porch", saved_at - 20), 75, "an event entering porch")
     assert all(e["label"] == "person" for e in entered)
-    assert "restart" not in own.log().split("porch")[-1].lower() or "Roost started" in own.log()
+    assert own.log().count("Roost started") == 1, "applied without a restart"
     page.locator(".settings-list li", has_text="porch").wait_for()
     ui.shot("settings-zones")
 
@@ -186,15 +190,17 @@ def test_motion_mask_over_the_cat_stops_motion_there(open_ui: UiFactory, own: Ro
     page = ui.page
     page.locator(".settings-stage .live-view img").wait_for()
     page.get_by_role("button", name="Motion mask", exact=True).click()
-    click_at(ui, [(0.0, band_top), (1.0, band_top), (1.0, 1.0), (0.0, 1.0)])
+    click_at(ui, [(0.004, band_top), (0.996, band_top), (0.996, 0.996), (0.004, 0.996)])  # snapped to the edges
     page.get_by_role("button", name="Save", exact=True).click()
     page.locator(".settings-ok", has_text="Saved and applied").wait_for()
     assert written(own)["cameras"]["yard"]["motion"]["mask"] == ["0,0.66,1,0.66,1,1,0,1"]
+    time.sleep(2)  # the camera takes the mask at its next frame; latest.jpg may still be the one before
     lowest = lowest_motion(own, 20)
     assert 0 < lowest <= band_top * HEIGHT + 6, f"motion reached row {lowest} below the mask's edge"
     ui.shot("settings-zones-mask")
     # Delete it again through the list (the other tests want the cat's motion back).
     page.get_by_role("button", name="Delete Motion mask").click()
+    assert page.locator(".settings-ok").count() == 0, "the last save's notice goes once there are changes"
     page.get_by_role("button", name="Save", exact=True).click()
     page.locator(".settings-ok", has_text="Saved and applied").wait_for()
     assert written(own)["cameras"]["yard"]["motion"]["mask"] == []

@@ -57,7 +57,7 @@ export function SaveNotice({ answer, onDismiss }) {
     ${answer.requires_restart
       ? html`<span><strong>Saved.</strong> Roost needs a restart to apply this change.</span>
           <button class="button button-primary" onClick=${restart} disabled=${!!busy}>${busy || 'Restart now'}</button>`
-      : html`<span><strong>Saved and applied.</strong> ${answer.message}</span>`}
+      : html`<span><strong>Saved and applied.</strong> Roost uses it now; no restart needed.</span>`}
   </div>`;
 }
 

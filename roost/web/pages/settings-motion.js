@@ -86,7 +86,7 @@ function Tuner({ config, name }) {
             <button class="button button-primary" onClick=${save} disabled=${saving || !dirty}>Save to config</button>
             <span class="muted small" role="status">${dirty ? 'Not saved' : 'Saved'}</span>
           </div>
-          <${SaveNotice} answer=${answer} onDismiss=${() => setAnswer(null)} />
+          ${!dirty && html`<${SaveNotice} answer=${answer} onDismiss=${() => setAnswer(null)} />`}
         </div>
       <//>
     </div>

@@ -73,6 +73,10 @@ function problemsOf(shapes, cameraNames) {
   return problems;
 }
 
+/** Points this close to the frame's edge (relative) go onto it: masks usually run to the edge. */
+const EDGE_SNAP = 0.01;
+const snap = (v) => (v < EDGE_SNAP ? 0 : v > 1 - EDGE_SNAP ? 1 : v);
+
 function distanceToSegment([px, py], [ax, ay], [bx, by]) {
   const dx = bx - ax;
   const dy = by - ay;
@@ -100,7 +104,7 @@ function Stage({ camera, name, shapes, selected, point, onAdd, onMove, onPoint, 
   const radius = Math.max(width, height) * 0.009;
   const toRel = (event) => {
     const box = svg.current.getBoundingClientRect();
-    return [Math.min(1, Math.max(0, (event.clientX - box.left) / box.width)), Math.min(1, Math.max(0, (event.clientY - box.top) / box.height))];
+    return [snap((event.clientX - box.left) / box.width), snap((event.clientY - box.top) / box.height)];
   };
   const down = (event) => {
     if (event.button !== 0) return;
@@ -130,6 +134,9 @@ function Stage({ camera, name, shapes, selected, point, onAdd, onMove, onPoint, 
       onDblClick=${(e) => e.target.dataset?.point !== undefined && onRemovePoint(Number(e.target.dataset.point))}>
       ${shapes.map((s) => html`<polygon key=${s.id} points=${pixels(s.points)} data-shape=${s.id}
         class=${`settings-poly settings-poly-${s.kind} ${s.id === selected?.id ? 'settings-poly-selected' : ''}`} />`)}
+      ${shapes.filter((s) => s.kind === 'zone' && s.points.length).map((s) => html`<text key=${`t${s.id}`} class="settings-poly-label"
+        x=${Math.min(...s.points.map((p) => p[0])) * width + radius} y=${Math.min(...s.points.map((p) => p[1])) * height + radius * 3}
+        font-size=${radius * 2.4}>${s.name}</text>`)}
       ${selected && selected.points.map(([x, y], i) => html`<circle key=${i} data-point=${i} cx=${x * width} cy=${y * height}
         r=${i === point ? radius * 1.5 : radius} class=${`settings-point ${i === point ? 'settings-point-selected' : ''}`} />`)}
     </svg>
@@ -232,7 +239,7 @@ function Editor({ config, name, reload }) {
           ${shapes.map((s) => html`<li key=${s.id} aria-selected=${s.id === selectedId ? 'true' : 'false'} data-kind=${s.kind}>
             <button onClick=${() => { setSelectedId(s.id); setPoint(null); }}>
               <span class=${`settings-swatch settings-swatch-${s.kind}`}></span> ${label(s)}${numbered(s)}
-              <span class="muted small"> · ${s.points.length} points</span></button>
+              <span class="muted small"> · ${s.points.length} point${s.points.length === 1 ? '' : 's'}</span></button>
             <button class="icon-button" aria-label=${`Delete ${label(s)}${numbered(s)}`}
               onClick=${() => { setShapes((list) => list.filter((x) => x.id !== s.id)); if (s.id === selectedId) setSelectedId(null); }}>
               <${Icon} name="close" size=${16} /></button></li>`)}
@@ -254,7 +261,7 @@ function Editor({ config, name, reload }) {
         <button class="button" onClick=${() => { setShapes(original); setSelectedId(null); }} disabled=${busy || !dirty}>Discard changes</button>
         <span class="muted small" role="status">${dirty ? (problems[0] || 'Unsaved changes') : 'Saved'}</span>
       </div>
-      <${SaveNotice} answer=${answer} onDismiss=${() => setAnswer(null)} />
+      ${!dirty && html`<${SaveNotice} answer=${answer} onDismiss=${() => setAnswer(null)} />`}
     </div>
   </div>`;
 }
