@@ -71,7 +71,7 @@ function Tuner({ config, name }) {
       <p class="settings-hint">Blue boxes are motion; grey areas are motion masks (edit them under Masks & zones).</p>
     </div>
     <div class="settings-side">
-      <${Card} title="Motion" actions=${html`<span class=${`badge ${values.moving ? 'badge-motion' : ''}`} role="status">${values.moving ? 'Motion' : 'No motion'}</span>`}>
+      <${Card} title="Motion" actions=${values.moving !== undefined && html`<span class=${`badge ${values.moving ? 'badge-motion' : ''}`} role="status">${values.moving ? 'Motion' : 'No motion'}</span>`}>
         <div class="settings-form">
           ${SLIDERS.map((s) => html`<label class="settings-slider" key=${s.control}>
             <span class="settings-slider-head"><span>${s.label}</span><output>${values[s.control]}</output></span>
