@@ -21,6 +21,8 @@ from typing import Any
 from roost.api.context import ApiContext
 from roost.api.classification import classification_router
 from roost.api.config_editor import config_editor_router
+from roost.config.live_update import LiveChanges, live_changes
+from roost.api.camera_setup import router as camera_setup_router
 from roost.api.config_set import router as config_set_router
 from roost.api.examples import examples_router
 from roost.api.server import ApiServers, serve_api
@@ -145,7 +147,7 @@ class Supervisor:
             latest_frame=self.pipeline.latest_frame, recent_frames=self.pipeline.recent.between,
             model_cache=self.model_cache,
             on_config_change=self._config_changed,
-            extra_routers=[training_router(trainer), examples_router(), config_set_router, self.restream.router(),
+            extra_routers=[training_router(trainer), examples_router(), config_set_router, camera_setup_router, self.restream.router(),
                            config_editor_router(self.request_restart),
                            classification_router(lambda: self._classification_status(trainer))])
         self.api = serve_api(context, self.stopping)
@@ -164,7 +166,6 @@ class Supervisor:
     def _config_changed(self, loaded: LoadedConfig) -> bool:
         """A saved config change: classification models apply now; True when anything
         else changed, which needs a restart."""
-        before = self.config.model_dump(exclude={"classification"})
         running: dict[int, tuple[int, int]] = {}
         for name, camera in loaded.config.cameras.items():
             old = self.config.cameras.get(name)
@@ -174,11 +175,34 @@ class Supervisor:
         errors, _ = resolve_detect_sizes(loaded.config, lambda c: running.get(id(c)) or probe_detect_size(c))
         for error in errors:
             logger.error("config change: %s", error)
+        live = live_changes(self.config, loaded.config)
+        self._apply_live(live)
         self.loaded, self.config = loaded, loaded.config
         if self.context is not None:
             self.context.loaded = loaded
         self.classifiers.reconfigure(loaded.config)
-        return bool(before != loaded.config.model_dump(exclude={"classification"}))
+        if live.restart:
+            logger.info("config change needs a restart to apply: %s", ", ".join(live.why))
+        return live.restart
+
+    def _apply_live(self, live: LiveChanges) -> None:
+        """Masks, zones and motion tuning of running cameras: to their camera processes, to
+        the event bookkeeping (zone counts) and to the run-time controls the MQTT and API
+        switches show (a saved threshold becomes the current one)."""
+        for name, camera in live.cameras.items():
+            if self.pipeline is None or not self.pipeline.update_camera(name, camera):
+                continue
+            old = self.config.cameras[name]
+            if self.handler is not None:
+                self.handler.config.cameras[name] = camera
+            controls = self.controls.get(name)
+            for control, before, after in (
+                    ("motion_threshold", old.motion.threshold, camera.motion.threshold),
+                    ("motion_contour_area", old.motion.contour_area, camera.motion.contour_area),
+                    ("improve_contrast", old.motion.improve_contrast, camera.motion.improve_contrast)):
+                if controls is not None and before != after:
+                    controls.set(control, after)
+            logger.info("camera %s: masks, zones and motion settings applied without a restart", name)
 
     def _classification_status(self, trainer: Trainer) -> dict[str, dict[str, Any]]:
         """Run-time status of each model, with a training run in progress (or failed) winning."""

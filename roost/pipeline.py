@@ -23,6 +23,7 @@ from roost.capture.capture_process import CaptureSpec, CaptureStats, run_capture
 from roost.capture.detect_command import detect_command
 from roost.capture.frame import Frame
 from roost.capture.frame_ring import FrameRing
+from roost.config.camera import CameraConfig
 from roost.config.root import RoostConfig
 from roost.config.services import DetectorConfig
 from roost.controls import CameraControls
@@ -59,6 +60,7 @@ class CameraProcesses:
     capture_spec: CaptureSpec
     capture_stats: CaptureStats
     camera_values: CameraValues
+    settings: mp.Queue[CameraConfig]
     capture: Any = None
     camera: Any = None
 
@@ -116,7 +118,7 @@ class Pipeline:
                            stall_timeout_s=max(10.0, camera.ffmpeg.retry_interval),
                            **({"max_backoff_s": LOOPBACK_MAX_BACKOFF_S} if is_loopback_url(stream.path) else {}))
         procs = CameraProcesses(name, ring, self.ctx.Queue(maxsize=FRAME_QUEUE_SIZE), spec,
-                                CaptureStats.create(self.ctx), CameraValues.create(self.ctx))
+                                CaptureStats.create(self.ctx), CameraValues.create(self.ctx), self.ctx.Queue())
         self.cameras[name] = procs
         self._spawn_capture(procs)
         self._spawn_camera(procs)
@@ -135,8 +137,24 @@ class Pipeline:
         procs.camera = self.ctx.Process(
             target=run_camera, name=f"camera:{procs.name}", daemon=True,
             args=(procs.name, self.config.cameras[procs.name], ring, procs.frames, self.results, detector,
-                  self.controls[procs.name], self.stop_event, procs.camera_values, self.config.logger))
+                  self.controls[procs.name], self.stop_event, procs.camera_values, self.config.logger,
+                  procs.settings))
         procs.camera.start()
+
+    def update_camera(self, name: str, camera: CameraConfig) -> bool:
+        """Hand a running camera new masks, zones, filters and motion tuning (the rest of
+        `camera` is ignored: the process keeps its streams). False when it does not run."""
+        procs = self.cameras.get(name)
+        if procs is None:
+            return False
+        running = self.config.cameras[name]
+        updated = running.model_copy(update={"zones": camera.zones, "motion": camera.motion,
+                                             "objects": running.objects.model_copy(
+                                                 update={"mask": camera.objects.mask,
+                                                         "filters": camera.objects.filters})})
+        self.config.cameras[name] = updated  # a respawned camera process starts with it
+        procs.settings.put(updated)
+        return True
 
     def restart_crashed(self) -> None:
         if self.stop_event.is_set():

@@ -7,6 +7,7 @@ on the trusted port."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -14,6 +15,7 @@ from fastapi import APIRouter, Body, HTTPException, Request
 from fastapi.responses import JSONResponse
 
 from roost.api.config_editor import changed_execution_keys, refuse_execution_changes
+from roost.api.context import ApiContext
 from roost.api.params import Ctx
 from roost.config.errors import ConfigError
 from roost.config.loading import deep_merge
@@ -37,6 +39,14 @@ def set_config(request: Request, context: Ctx, body: dict[str, Any] | None = Bod
     changes = deep_merge(nested, data)
     if not changes:
         raise HTTPException(status_code=400, detail="no change given (config_data or key=value query parameters)")
+    return save_change(request, context, source, changes)
+
+
+def save_change(request: Request, context: ApiContext, source: Path, changes: dict[str, Any],
+                saved: str = "config saved") -> JSONResponse:
+    """Merge `changes` into the file (comments kept), validated first; apply what can be
+    applied now and say whether a restart is still needed. 400 with every error otherwise;
+    403 on the trusted port for a change of what Roost runs."""
     try:
         before = yaml.safe_load(source.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError):
@@ -49,4 +59,4 @@ def set_config(request: Request, context: Ctx, body: dict[str, Any] | None = Bod
                              "errors": [str(i) for i in error.issues]}, status_code=400)
     requires_restart = context.on_config_change(loaded) if context.on_config_change else True
     return JSONResponse({"success": True, "requires_restart": requires_restart,
-                         "message": "config saved" + ("; restart Roost to apply it" if requires_restart else " and applied")})
+                         "message": saved + ("; restart Roost to apply it" if requires_restart else " and applied")})

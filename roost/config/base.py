@@ -98,9 +98,9 @@ def parse_polygon(value: Any) -> list[Point]:
 
 
 def is_relative(points: list[Point]) -> bool:
-    """Relative (0–1) coordinates: every value ≤ 1 and at least one is fractional."""
-    values = [c for point in points for c in point]
-    return all(v <= 1.0 for v in values) and any(v != int(v) for v in values)
+    """Relative (0–1) coordinates: every value ≤ 1, as Frigate decides it (so the whole
+    frame, `0,0,1,0,1,1,0,1`, is relative; no pixel polygon fits in one pixel)."""
+    return all(c <= 1.0 for point in points for c in point)
 
 
 Polygon = Annotated[list[Point], BeforeValidator(parse_polygon)]

@@ -102,10 +102,7 @@ class MotionDetector:
         self.frame_height, self.frame_width = int(frame_shape[0]), int(frame_shape[1])
         self.shape = motion_shape(self.frame_height, self.frame_width, config.frame_height)
         self._yuv_shape = (self.frame_height * 3 // 2, self.frame_width)
-        self._keep = keep_image(config.mask, (self.frame_height, self.frame_width), self.shape)
-        self._masked = bool((self._keep == 0).any())
-        self._kept_pixels = max(1, int(np.count_nonzero(self._keep)))
-        self._keep_or_none = self._keep if self._masked else None
+        self._set_keep(config.mask)
         self._scale_x = self.frame_width / self.shape[1]
         self._scale_y = self.frame_height / self.shape[0]
         self._contrast = ContrastHistory()
@@ -134,6 +131,24 @@ class MotionDetector:
             self._background = None
         self.config = self.config.model_copy(update=changes)
         logger.debug("motion detector tuned: %s", changes)
+
+    def _set_keep(self, mask: list[list[tuple[float, float]]]) -> None:
+        self._keep = keep_image(mask, (self.frame_height, self.frame_width), self.shape)
+        self._masked = bool((self._keep == 0).any())
+        self._kept_pixels = max(1, int(np.count_nonzero(self._keep)))
+        self._keep_or_none = self._keep if self._masked else None
+
+    def set_mask(self, mask: list[list[tuple[float, float]]]) -> None:
+        """Replace the motion masks (polygons in detect-frame pixels) while running, as the
+        web UI's mask editor saves them. The background starts again from the next frame:
+        the old one holds the pixels under the new masks, which would bleed across their
+        edges in the blur."""
+        if mask == self.config.mask:
+            return
+        self._set_keep(mask)
+        self._background = None
+        self.config = self.config.model_copy(update={"mask": mask})
+        logger.debug("motion masks replaced: %d polygon(s)", len(mask))
 
     def detect(self, frame: Image) -> list[MotionBox]:
         """Motion boxes of one yuv420p frame, a `(height * 3 // 2, width)` uint8 array (a

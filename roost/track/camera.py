@@ -58,6 +58,19 @@ class CameraPipeline:
         self.wanted = set(camera.objects.track)
         self.detections_run = 0  # regions sent to the detector, for detection_fps
 
+    def reconfigure(self, camera: CameraConfig) -> None:
+        """Take a camera config whose masks, zones, filters or motion tuning changed (see
+        `roost.config.live_update`); the detect size and streams must be the same."""
+        if camera.frame_shape != (self.height, self.width):
+            raise ValueError(f"{self.name}: a new detect size {camera.frame_shape} needs a restart")
+        self.camera = camera
+        self.motion.set_mask(camera.motion.mask)
+        self.motion.tune(threshold=camera.motion.threshold, contour_area=camera.motion.contour_area,
+                         improve_contrast=camera.motion.improve_contrast)
+        self.tracker.reconfigure(camera.objects, camera.zones)
+        logger.info("%s: masks and zones updated (%d zone(s), %d motion mask(s))", self.name, len(camera.zones),
+                    len(camera.motion.mask))
+
     def process(self, frame_time: float, yuv: npt.NDArray[np.uint8]) -> FrameResult:
         """Handle one yuv420p frame, `(height * 3 // 2, width)` uint8."""
         self._apply_controls()

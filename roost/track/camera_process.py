@@ -99,7 +99,10 @@ class RingSpec:
 
 def run_camera(name: str, camera: CameraConfig, ring_spec: RingSpec, frames: mp.Queue[Frame],
                results: mp.Queue[FrameResult], detector: RegionDetector, controls: CameraControls,
-               stop: MpEvent, values: CameraValues, logger_config: LoggerConfig | None = None) -> None:
+               stop: MpEvent, values: CameraValues, logger_config: LoggerConfig | None = None,
+               settings: mp.Queue[CameraConfig] | None = None) -> None:
+    """`settings` brings new configs of this camera whose masks, zones or motion tuning
+    changed (the web UI saves them); they apply from the next frame."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     configure_logging(logger_config or LoggerConfig())
     values.pid.value = os.getpid()
@@ -115,6 +118,8 @@ def run_camera(name: str, camera: CameraConfig, ring_spec: RingSpec, frames: mp.
                 sender.retry()
                 values.process_fps.value = _rate(processed, time.monotonic())[0]
                 continue
+            if settings is not None:
+                _take_settings(pipeline, settings)
             yuv = ring.read(frame.slot)
             if yuv is None:
                 continue  # overwritten meanwhile: the capture side counted it as skipped
@@ -132,6 +137,17 @@ def run_camera(name: str, camera: CameraConfig, ring_spec: RingSpec, frames: mp.
     finally:
         values.process_fps.value = values.detection_fps.value = 0.0
         ring.close()
+
+
+def _take_settings(pipeline: CameraPipeline, settings: mp.Queue[CameraConfig]) -> None:
+    try:
+        camera = settings.get_nowait()
+    except queue.Empty:
+        return
+    try:
+        pipeline.reconfigure(camera)
+    except ValueError as error:
+        logger.error("%s", error)
 
 
 def _rate(processed: collections.deque[tuple[float, int]], now: float) -> tuple[float, float]:

@@ -125,6 +125,18 @@ class ObjectTracker:
         return cls(name, camera.objects, camera.zones, camera.detect, camera.frame_shape,
                    camera.best_image_timeout, rng)
 
+    def reconfigure(self, objects: ObjectsConfig, zones: Mapping[str, ZoneConfig]) -> None:
+        """New object filters/masks and zones while running (the web UI's zone editor);
+        tracked objects stay. An object leaves a zone that is gone at once; a new or moved
+        zone is entered by the usual rules (inertia, loitering time) from the next frame."""
+        self.objects_config = objects
+        self.zones = dict(zones)
+        self._zone_polygons = [zone.coordinates for zone in self.zones.values()]
+        for track in self._tracks.values():
+            state = track.zones
+            track.zones = ZoneState(tuple(z for z in state.current if z in self.zones), state.entered,
+                                    tuple(p for p in state.presence if p[0] in self.zones))
+
     @property
     def objects(self) -> tuple[TrackedObject, ...]:
         return tuple(self._snapshot(track) for track in self._tracks.values())

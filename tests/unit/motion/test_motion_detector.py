@@ -89,6 +89,21 @@ def test_motion_outside_a_mask_is_still_reported_and_stops_at_its_edge() -> None
     assert min(box.y1 for box in found) >= 230 - 5
 
 
+def test_a_mask_set_while_running_stops_motion_there() -> None:
+    detector = MotionDetector(MotionConfig(), (HEIGHT, WIDTH, 3))
+    rng = np.random.default_rng(6)
+    _static_frames(detector, 10, rng)
+    before = []
+    for step in range(10):
+        before += detector.detect(to_yuv420p(with_noise(with_patch(background(), 40 + 15 * step, 200), rng, NOISE_SIGMA)))
+    assert before, "the moving patch is seen before the mask"
+    band = [(0.0, 150.0), (WIDTH - 1.0, 150.0), (WIDTH - 1.0, 330.0), (0.0, 330.0)]
+    detector.set_mask([band])
+    for step in range(10, 30):
+        assert detector.detect(to_yuv420p(with_noise(with_patch(background(), 40 + 15 * step, 200), rng, NOISE_SIGMA))) == []
+    assert detector.config.mask == [band]
+
+
 RELIGHTINGS = {
     "brighter by 40": lambda level: level + 40,
     "brighter by 70": lambda level: level + 70,

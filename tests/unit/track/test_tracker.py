@@ -192,6 +192,17 @@ def test_zones_entered_in_order() -> None:
     assert obj.entered_zones == ("yard", "driveway")
 
 
+def test_zones_replaced_while_tracking_keep_the_object() -> None:
+    t = tracker(zones={"yard": ZoneConfig(coordinates="0,0,400,0,400,576,0,576", inertia=1)})
+    (obj,) = t.update(0, [detection((100, 200, 150, 300))]).objects
+    assert obj.current_zones == ("yard",)
+    t.reconfigure(ObjectsConfig(), {"porch": ZoneConfig(coordinates="0,250,768,250,768,576,0,576", inertia=2)})
+    assert t.objects[0].current_zones == () and t.objects[0].id == obj.id
+    zones = [t.update(frame * STEP, [detection((100, 200, 150, 300))]).objects[0].current_zones for frame in (1, 2)]
+    assert zones == [(), ("porch",)]  # inertia 2: the second frame inside enters it
+    assert t.objects[0].entered_zones == ("yard", "porch")
+
+
 def test_best_frame_is_kept_once_a_true_positive() -> None:
     t = tracker(best_image_timeout=60)
     scores = [0.9, 0.95, 0.8, 0.95, 0.7]
