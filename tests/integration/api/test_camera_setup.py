@@ -15,11 +15,13 @@ import httpx
 import pytest
 import yaml
 
+from roost.api.users import upsert_user
 from roost.app import Supervisor
 from roost.config import load_config
 from roost.ffmpeg import ffmpeg_binary
 from roost.paths import model_cache_dir
 from roost.restream.simulated import free_port
+from roost.store import Database, database_url
 
 CONFIG = """\
 # my cameras (this comment must survive)
@@ -27,7 +29,7 @@ mqtt: {{enabled: false}}
 api:
   port: {port}
 auth:
-  enabled: false
+  port: {auth_port}
 detectors: {{cpu: {{type: cpu, num_threads: 1}}}}
 cameras:
   front:  # the door camera
@@ -39,6 +41,16 @@ cameras:
     detect: {{width: 320, height: 240, fps: 5}}
 """
 PASSWORD = "hunter2-Secret!"
+ADMIN = ("admin", "admin-password-1")
+
+
+def admin(running: tuple[Supervisor, str, Path, Path]) -> httpx.Client:
+    """A client logged in as admin on the authenticated port: camera streams change what
+    Roost runs, which the trusted port may not change."""
+    supervisor = running[0]
+    client = httpx.Client(base_url=f"http://127.0.0.1:{supervisor.config.auth.port}/api", timeout=30)
+    client.post("/login", json={"user": ADMIN[0], "password": ADMIN[1]}).raise_for_status()
+    return client
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +61,13 @@ def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Supervis
                     "-c:v", "libx264", "-pix_fmt", "yuv420p", str(video)], check=True)
     port = free_port()
     path = tmp / "config.yml"
-    path.write_text(CONFIG.format(port=port, video=video))
+    path.write_text(CONFIG.format(port=port, auth_port=free_port(), video=video))
+    database = Database(database_url(None, None, tmp / "media"))
+    try:
+        database.migrate()
+        upsert_user(database, *ADMIN, "admin")
+    finally:
+        database.close()
     supervisor = Supervisor(load_config(path), tmp / "media", model_cache_dir())
     supervisor.start()
     try:
@@ -90,8 +108,11 @@ def test_camera_added_with_a_password_stores_a_reference(running: tuple[Supervis
     _, base, path, _ = running
     body = {"inputs": [{"path": "rtsp://10.9.9.9:554/main", "roles": ["detect", "record"]}], "username": "bob",
             "password": PASSWORD, "width": 640, "height": 360, "fps": 5, "create": True}
+    refused = httpx.put(f"{base}/camera_setup/garage", json=body, timeout=30)
+    assert refused.status_code == 403 and "authenticated port" in refused.json()["message"]
+    api = admin(running)
     with caplog.at_level(logging.DEBUG):
-        answer = httpx.put(f"{base}/camera_setup/garage", json=body, timeout=30).json()
+        answer = api.put("/camera_setup/garage", json=body).json()
     assert answer == {"success": True, "requires_restart": True,
                       "message": "camera garage added; restart Roost to apply it"}
     text = path.read_text()
@@ -104,16 +125,16 @@ def test_camera_added_with_a_password_stores_a_reference(running: tuple[Supervis
     assert "hunter2" not in config and "hunter2" not in str(shown) and "hunter2" not in caplog.text
     assert shown["inputs"] == [{"path": "rtsp://10.9.9.9:554/main", "roles": ["detect", "record"], "input_args": None}]
     assert shown["has_password"] is True and shown["username"] == "bob"
-    again = httpx.put(f"{base}/camera_setup/garage", json=body, timeout=30)
+    again = api.put("/camera_setup/garage", json=body)
     assert again.status_code == 409
     # Changing the stream without a password keeps the stored reference.
     body.update(create=False, password=None, inputs=[{"path": "rtsp://10.9.9.9:554/sub", "roles": ["detect"]}])
-    assert httpx.put(f"{base}/camera_setup/garage", json=body, timeout=30).json()["success"]
+    assert api.put("/camera_setup/garage", json=body).json()["success"]
     assert (yaml.safe_load(path.read_text())["cameras"]["garage"]["ffmpeg"]["inputs"][0]["path"]
             == "rtsp://bob:{FRIGATE_GARAGE_PASSWORD}@10.9.9.9:554/sub")
-    bad = httpx.put(f"{base}/camera_setup/bad name", json=body, timeout=30)
+    bad = api.put("/camera_setup/bad name", json=body)
     assert bad.status_code == 400 and "letters, digits" in bad.json()["message"]
-    deleted = httpx.delete(f"{base}/camera_setup/garage", timeout=30).json()
+    deleted = api.delete("/camera_setup/garage").json()
     assert deleted["success"] is True
     raw = yaml.safe_load(path.read_text())
     assert "garage" not in raw["cameras"] and not raw.get("environment_vars")
