@@ -1,6 +1,10 @@
 """The camera process: frames from the capture ring through `CameraPipeline`, results to
-the main process. It always works on the newest frame: the capture process drops frames
-while this one is busy, so a slow frame never builds a backlog."""
+the main process. It always works on the newest frame in the ring: frames that came while
+it was busy are skipped (counted in `skipped_fps`), so a slow frame never builds a backlog.
+
+It shares no lock with any other process (the ring is lock-free, "a frame is there" is a
+semaphore, its results go through a pipe only it writes, its figures are raw shared
+values), so killing it, or the capture process feeding it, never blocks anybody else."""
 
 from __future__ import annotations
 
@@ -12,12 +16,13 @@ import queue
 import signal
 import time
 from dataclasses import dataclass
-from multiprocessing.sharedctypes import Synchronized
-from multiprocessing.synchronize import Event as MpEvent
-from typing import Any
+from multiprocessing.connection import Connection
+from typing import Any, Protocol
 
-from roost.capture.frame import Frame
 from roost.capture.frame_ring import FrameRing
+from roost.children.parent_death import die_with_parent
+from roost.children.pipe_sender import PipeSender
+from roost.children.stop_flag import StopFlag
 from roost.config.camera import CameraConfig
 from roost.config.services import LoggerConfig
 from roost.controls import CameraControls
@@ -32,12 +37,20 @@ RATE_WINDOW_S = 5.0
 FINAL_PUT_TIMEOUT_S = 1.0
 
 
+class ResultChannel(Protocol):
+    """Where results go: a `PipeSender` (or a queue, in tests)."""
+
+    def put_nowait(self, item: Any) -> None: ...
+
+    def put(self, item: Any, timeout: float | None = None) -> None: ...
+
+
 class ResultSender:
     """Hands results to the main process without ever blocking the camera: when the queue
     is full, the result is kept and merged into the next one (`coalesced`), so a slow
     consumer costs intermediate frames, never an object's end or its best frame."""
 
-    def __init__(self, results: mp.Queue[FrameResult]) -> None:
+    def __init__(self, results: ResultChannel) -> None:
         self.results = results
         self.pending: FrameResult | None = None
         self.merged = 0  # results folded into a later one because the queue was full
@@ -80,13 +93,18 @@ class ResultSender:
 
 @dataclass
 class CameraValues:
-    process_fps: Synchronized[float]
-    detection_fps: Synchronized[float]
-    pid: Synchronized[int]
+    """Figures of one camera process, raw shared values (no lock a dying process could hold)."""
+
+    process_fps: Any  # RawValue("d")
+    detection_fps: Any  # RawValue("d")
+    skipped_fps: Any  # RawValue("d"): frames the capture delivered that this process never got to
+    pid: Any  # RawValue("i")
+    heartbeat: Any  # RawValue("d"): epoch s of the loop's last turn; stale means stalled
 
     @classmethod
     def create(cls, context: Any) -> CameraValues:
-        return cls(context.Value("d", 0.0), context.Value("d", 0.0), context.Value("i", 0))
+        return cls(context.RawValue("d", 0.0), context.RawValue("d", 0.0), context.RawValue("d", 0.0),
+                   context.RawValue("i", 0), context.RawValue("d", 0.0))
 
 
 @dataclass(frozen=True)
@@ -97,27 +115,45 @@ class RingSpec:
     slots: int
 
 
-def run_camera(name: str, camera: CameraConfig, ring_spec: RingSpec, frames: mp.Queue[Frame],
-               results: mp.Queue[FrameResult], detector: RegionDetector, controls: CameraControls,
-               stop: MpEvent, values: CameraValues, logger_config: LoggerConfig | None = None) -> None:
+def run_camera(name: str, camera: CameraConfig, ring_spec: RingSpec, frame_ready: Any, results: Connection,
+               detector: RegionDetector, controls: CameraControls, stop: StopFlag, values: CameraValues,
+               logger_config: LoggerConfig | None = None) -> None:
+    """Process entry point. `frame_ready` is the semaphore the capture raises per frame;
+    `results` the write end of this process's own pipe to the supervisor."""
+    parent = mp.parent_process()
+    die_with_parent(parent.pid if parent is not None else None)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     configure_logging(logger_config or LoggerConfig())
     values.pid.value = os.getpid()
+    values.heartbeat.value = time.time()
     ring = FrameRing.attach(ring_spec.name, ring_spec.height, ring_spec.width, ring_spec.slots)
     pipeline = CameraPipeline(name, camera, detector, controls)
     processed: collections.deque[tuple[float, int]] = collections.deque()  # (time, regions run)
-    sender = ResultSender(results)
+    skipped: collections.deque[tuple[float, int]] = collections.deque()  # (time, frames skipped)
+    channel = PipeSender(results)
+    sender = ResultSender(channel)
+    last_sequence = 0
     try:
         while not stop.is_set():
-            try:
-                frame = frames.get(timeout=0.5)
-            except queue.Empty:
+            values.heartbeat.value = time.time()
+            if not frame_ready.acquire(timeout=0.5):
                 sender.retry()
-                values.process_fps.value = _rate(processed, time.monotonic())[0]
+                now = time.monotonic()
+                values.process_fps.value, values.detection_fps.value = _rate(processed, now)
+                values.skipped_fps.value = _rate(skipped, now)[1]
                 continue
-            yuv = ring.read(frame.slot)
+            while frame_ready.acquire(False):
+                pass  # several frames came: only the newest counts
+            frame = ring.newest(name)
+            if frame is None or frame.sequence == last_sequence:
+                continue
+            yuv = ring.read(frame.slot, frame.sequence)
             if yuv is None:
-                continue  # overwritten meanwhile: the capture side counted it as skipped
+                continue  # overwritten meanwhile: the next wake-up brings a newer one
+            now = time.monotonic()
+            if last_sequence and frame.sequence > last_sequence + 1:
+                skipped.append((now, frame.sequence - last_sequence - 1))
+            last_sequence = frame.sequence
             before = pipeline.detections_run
             try:
                 result = pipeline.process(frame.frame_time, yuv)
@@ -128,9 +164,11 @@ def run_camera(name: str, camera: CameraConfig, ring_spec: RingSpec, frames: mp.
             now = time.monotonic()
             processed.append((now, pipeline.detections_run - before))
             values.process_fps.value, values.detection_fps.value = _rate(processed, now)
+            values.skipped_fps.value = _rate(skipped, now)[1]
         sender.flush()
+        channel.close()
     finally:
-        values.process_fps.value = values.detection_fps.value = 0.0
+        values.process_fps.value = values.detection_fps.value = values.skipped_fps.value = 0.0
         ring.close()
 
 
