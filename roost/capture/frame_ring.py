@@ -94,6 +94,18 @@ class FrameRing:
             return None  # overwritten between the two reads
         return Frame(camera, frame_time, self.height, self.width, slot, sequence)
 
+    def numbered(self, camera: str, sequence: int) -> Frame | None:
+        """Frame number `sequence` while the ring still holds it (slots are filled in order,
+        so it sits `newest - sequence` slots before the newest), else None."""
+        newest = self.newest(camera)
+        if newest is None or not 0 <= newest.sequence - sequence < self.slots:
+            return None
+        slot = (newest.slot - (newest.sequence - sequence)) % self.slots
+        frame_time = float(self.times[slot])
+        if int(self.sequence[slot]) != sequence:
+            return None
+        return Frame(camera, frame_time, self.height, self.width, slot, sequence)
+
     def close(self) -> None:
         del self.sequence, self.times, self.frames
         self.shm.close()

@@ -1,6 +1,7 @@
 """The camera process: frames from the capture ring through `CameraPipeline`, results to
-the main process. It always works on the newest frame in the ring: frames that came while
-it was busy are skipped (counted in `skipped_fps`), so a slow frame never builds a backlog.
+the main process. It takes the ring's frames in order, at most `FRAME_BACKLOG` behind the
+newest: frames further back are skipped (counted in `skipped_fps`), so a slow frame never
+builds a backlog.
 
 It shares no lock with any other process (the ring is lock-free, "a frame is there" is a
 semaphore, its results go through a pipe only it writes, its figures are raw shared
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any, Protocol
 
+from roost.capture.frame import Frame
 from roost.capture.frame_ring import FrameRing
 from roost.children.parent_death import die_with_parent
 from roost.children.pipe_sender import PipeSender
@@ -33,6 +35,9 @@ from roost.track.frame_result import FrameResult, coalesced
 logger = logging.getLogger(__name__)
 
 RATE_WINDOW_S = 5.0
+#: At most this many frames wait for the camera process; when it falls further behind, the
+#: older ones are skipped (it never lags more than this behind the camera).
+FRAME_BACKLOG = 3
 #: At exit, how long the last (coalesced) result may wait for room in the results queue.
 FINAL_PUT_TIMEOUT_S = 1.0
 
@@ -136,20 +141,17 @@ def run_camera(name: str, camera: CameraConfig, ring_spec: RingSpec, frame_ready
     try:
         while not stop.is_set():
             values.heartbeat.value = time.time()
-            if not frame_ready.acquire(timeout=0.5):
-                sender.retry()
-                now = time.monotonic()
-                values.process_fps.value, values.detection_fps.value = _rate(processed, now)
-                values.skipped_fps.value = _rate(skipped, now)[1]
-                continue
-            while frame_ready.acquire(False):
-                pass  # several frames came: only the newest counts
-            frame = ring.newest(name)
-            if frame is None or frame.sequence == last_sequence:
+            frame = _next_frame(ring, name, last_sequence)
+            if frame is None:
+                if not frame_ready.acquire(timeout=0.5):
+                    sender.retry()
+                    now = time.monotonic()
+                    values.process_fps.value, values.detection_fps.value = _rate(processed, now)
+                    values.skipped_fps.value = _rate(skipped, now)[1]
                 continue
             yuv = ring.read(frame.slot, frame.sequence)
             if yuv is None:
-                continue  # overwritten meanwhile: the next wake-up brings a newer one
+                continue  # overwritten meanwhile: the next turn takes a newer one
             now = time.monotonic()
             if last_sequence and frame.sequence > last_sequence + 1:
                 skipped.append((now, frame.sequence - last_sequence - 1))
@@ -170,6 +172,19 @@ def run_camera(name: str, camera: CameraConfig, ring_spec: RingSpec, frame_ready
     finally:
         values.process_fps.value = values.detection_fps.value = values.skipped_fps.value = 0.0
         ring.close()
+
+
+def _next_frame(ring: FrameRing, camera: str, last_sequence: int) -> Frame | None:
+    """The frame after `last_sequence`, or the oldest of the newest `FRAME_BACKLOG` when
+    this process fell further behind (the ones in between are skipped); None while there is
+    nothing new. A ring numbered afresh (lower than `last_sequence`) starts from its newest."""
+    newest = ring.newest(camera)
+    if newest is None or newest.sequence == last_sequence:
+        return None
+    if newest.sequence < last_sequence:
+        return newest
+    wanted = max(last_sequence + 1, newest.sequence - FRAME_BACKLOG + 1)
+    return ring.numbered(camera, wanted) or newest
 
 
 def _rate(processed: collections.deque[tuple[float, int]], now: float) -> tuple[float, float]:
