@@ -25,6 +25,7 @@ from roost.api.config_set import router as config_set_router
 from roost.api.examples import examples_router
 from roost.api.server import ApiServers, serve_api
 from roost.api.training import TrainingState, training_router
+from roost.children.leftovers import kill_orphan_recorders, remove_stale_segments
 from roost.classify.classifiers import Classifiers
 from roost.config.detect_size import fill_detect_sizes, probe_detect_size
 from roost.config.errors import ConfigError
@@ -105,6 +106,10 @@ class Supervisor:
     def start(self) -> None:
         for sub in ("recordings", "clips", "exports", "cache"):
             (self.media_dir / sub).mkdir(parents=True, exist_ok=True)
+        # What a run killed without its stop path left: frame rings and detector blocks in
+        # /dev/shm, and recorder ffmpegs still writing this media dir's cache.
+        remove_stale_segments()
+        kill_orphan_recorders(self.media_dir / "cache")
         # The recorder and the pipeline read from the restream where it serves the camera
         # (the built-in demo camera becomes an RTSP camera first).
         run_config = self.restream.start()
