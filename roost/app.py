@@ -122,12 +122,14 @@ class Supervisor:
         end_open_rows(database, list(self.config.cameras))
         reconcile_event_media(database, self.media_dir)
 
-        self.maintainer = RecordingMaintainer(database, self.config.cameras, self.media_dir)
         processor = EventProcessor(self.config, database, self.hub, on_end=lambda e: self._on_event_end(e.id))
+        self.maintainer = RecordingMaintainer(database, self.config.cameras, self.media_dir,
+                                              in_progress=processor.in_progress)
         review = ReviewSegments(database, self.hub, {
             name: ReviewRules.from_config(cam.review) for name, cam in self.config.cameras.items()})
         self.handler = handler = FrameResultHandler(self.config, database, self.hub, processor, review, self.controls,
-                                                    self.media_dir / "clips", activity=self.maintainer.note_activity)
+                                                    self.media_dir / "clips", activity=self.maintainer.note_activity,
+                                                    make_room=self.maintainer.disk.make_room)
         self.maintainer.start()
         for name, camera in run_config.cameras.items():
             if camera.enabled and recorder_stream(camera) is not None:
