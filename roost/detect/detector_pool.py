@@ -95,11 +95,12 @@ class DetectorValues:
     detection_start: Any  # RawValue("d"): epoch s of the running inference, 0.0 when idle
     pid: Any  # RawValue("i")
     heartbeat: Any  # RawValue("d"): epoch s of the loop's last turn
+    detections: Any  # RawValue("q"): inferences run (all processes of this detector)
 
     @classmethod
     def create(cls, context: Any) -> DetectorValues:
         return cls(context.RawValue("d", 0.0), context.RawValue("d", 0.0), context.RawValue("i", 0),
-                   context.RawValue("d", 0.0))
+                   context.RawValue("d", 0.0), context.RawValue("q", 0))
 
 
 def process_alive(pid: int) -> bool:
@@ -208,6 +209,7 @@ def run_detector(name: str, detector: DetectorConfig, model: ModelConfig, model_
             block.output[1:1 + count * 6] = rows[:count].reshape(-1)
             block.answer_id[0] = request_id
             ready[camera].release()
+            values.detections.value += 1
     finally:
         for block in blocks.values():
             block.close()
