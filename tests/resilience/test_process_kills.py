@@ -49,6 +49,7 @@ class Feed:
 def test_every_child_killed_at_random_resumes_within_10_s_losing_no_event(
         busy_scene: Path, mosquitto: Any, tmp_path: Path) -> None:
     feed = Feed(mosquitto.port)
+    before = {p.pid for p in roost_children(os.getpid())}  # the broker
     supervisor = Supervisor(validate_raw(raw_config(busy_scene, mosquitto.port)), tmp_path / "media",
                             model_cache_dir())
     ledger = EventLedger()
@@ -66,7 +67,7 @@ def test_every_child_killed_at_random_resumes_within_10_s_losing_no_event(
         for kind in kill_plan(KILLS_PER_KIND, seed=14):
             time.sleep(rng.uniform(0.5, 3.0))  # a random moment: mid-frame, mid-inference, mid-segment
             resume[kind].append(kill_and_measure(supervisor, kind, log=print))
-        children = roost_children(os.getpid())
+        children = [p for p in roost_children(os.getpid()) if p.pid not in before]
         stats = supervisor.stats()
         assert not stats["cameras"]["yard"]["stalled"] and not any(d["stalled"] for d in stats["detectors"].values())
     finally:
@@ -84,5 +85,6 @@ def test_every_child_killed_at_random_resumes_within_10_s_losing_no_event(
     assert {i: k for i, k in feed.changes.items() if k.count("new") != 1 or k.count("end") != 1} == {}
     assert set(feed.changes) == set(rows)
     gone, alive = psutil.wait_procs([c for c in children if c.is_running()], timeout=5)
-    assert [p for p in alive if p.status() != psutil.STATUS_ZOMBIE] == [], "children left after the stop"
+    left = [(p.pid, p.cmdline()) for p in alive if p.status() != psutil.STATUS_ZOMBIE]
+    assert left == [], "children left after the stop"
     assert shm_of(os.getpid()) == []
