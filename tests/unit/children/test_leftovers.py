@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 import time
-from multiprocessing import shared_memory
+from multiprocessing import resource_tracker, shared_memory
 from pathlib import Path
 
 import psutil
@@ -30,6 +30,7 @@ def test_a_dead_owners_segment_is_removed_a_live_ones_kept(tmp_path: Path) -> No
     left = shared_memory.SharedMemory(segment_name("cam", "frames", owner=dead_pid), create=True, size=64)
     mine = shared_memory.SharedMemory(segment_name("cam", "frames"), create=True, size=64)
     try:
+        resource_tracker.unregister(left._name, "shared_memory")  # type: ignore[attr-defined]  # removed below
         removed = remove_stale_segments()
         assert left.name in removed and mine.name not in removed
         assert not Path("/dev/shm", left.name).exists() and Path("/dev/shm", mine.name).exists()
