@@ -27,6 +27,7 @@ from roost.api.config_set import router as config_set_router
 from roost.api.examples import examples_router
 from roost.api.server import ApiServers, serve_api
 from roost.api.training import training_router
+from roost.children.leftovers import kill_orphan_recorders, remove_stale_segments
 from roost.classify.classifiers import Classifiers
 from roost.config.detect_size import fill_detect_sizes, probe_detect_size
 from roost.config.errors import ConfigError
@@ -108,6 +109,10 @@ class Supervisor:
     def start(self) -> None:
         for sub in ("recordings", "clips", "exports", "cache"):
             (self.media_dir / sub).mkdir(parents=True, exist_ok=True)
+        # What a run killed without its stop path left: frame rings and detector blocks in
+        # /dev/shm, and recorder ffmpegs still writing this media dir's cache.
+        remove_stale_segments()
+        kill_orphan_recorders(self.media_dir / "cache")
         # The recorder and the pipeline read from the restream where it serves the camera
         # (the built-in demo camera becomes an RTSP camera first).
         run_config = self.restream.start()
@@ -120,12 +125,14 @@ class Supervisor:
         end_open_rows(database, list(self.config.cameras))
         reconcile_event_media(database, self.media_dir)
 
-        self.maintainer = RecordingMaintainer(database, self.config.cameras, self.media_dir)
         processor = EventProcessor(self.config, database, self.hub, on_end=lambda e: self._on_event_end(e.id))
+        self.maintainer = RecordingMaintainer(database, self.config.cameras, self.media_dir,
+                                              in_progress=processor.in_progress)
         review = ReviewSegments(database, self.hub, {
             name: ReviewRules.from_config(cam.review) for name, cam in self.config.cameras.items()})
         self.handler = handler = FrameResultHandler(self.config, database, self.hub, processor, review, self.controls,
-                                                    self.media_dir / "clips", activity=self.maintainer.note_activity)
+                                                    self.media_dir / "clips", activity=self.maintainer.note_activity,
+                                                    make_room=self.maintainer.disk.make_room)
         self.maintainer.start()
         for name, camera in run_config.cameras.items():
             if camera.enabled and recorder_stream(camera) is not None:

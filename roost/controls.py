@@ -1,11 +1,14 @@
 """Per-camera switches that clients flip at run time (MQTT `/set`, the API): shared values
-created by the supervisor and read by the camera and recorder processes every frame."""
+created by the supervisor and read by the camera and recorder processes every frame.
+
+Raw values, without `multiprocessing.Value`'s lock: a camera process killed while reading
+a switch would otherwise leave that lock taken, and the supervisor (stats, MQTT, events)
+would wait on it for good. One byte or one int is read and written whole anyway."""
 
 from __future__ import annotations
 
 import multiprocessing as mp
 from dataclasses import dataclass
-from multiprocessing.sharedctypes import Synchronized
 from typing import Any
 
 from roost.config.camera import CameraConfig
@@ -20,7 +23,7 @@ NUMBERS = ("motion_threshold", "motion_contour_area")
 @dataclass
 class CameraControls:
     camera: str
-    values: dict[str, Synchronized[Any]]
+    values: dict[str, Any]  # name -> RawValue
 
     @classmethod
     def from_config(cls, name: str, camera: CameraConfig, context: Any = None) -> "CameraControls":
@@ -37,7 +40,7 @@ class CameraControls:
             "motion_threshold": camera.motion.threshold,
             "motion_contour_area": camera.motion.contour_area,
         }
-        values = {k: ctx.Value("b" if k in SWITCHES else "i", int(v)) for k, v in initial.items()}
+        values = {k: ctx.RawValue("b" if k in SWITCHES else "i", int(v)) for k, v in initial.items()}
         return cls(name, values)
 
     def get(self, name: str) -> int:

@@ -1,13 +1,18 @@
 """The detection pipeline's processes: per camera a capture process and a camera process,
 one detector pool for all, and a thread in the main process handing each `FrameResult` to
-the event bookkeeping. Started, watched (crashed children restart) and stopped here."""
+the event bookkeeping. Started, watched (crashed children restart) and stopped here.
+
+Any child may die at any moment (SIGKILL included) and the rest carry on: no lock is
+shared between processes (see `roost.children`), each camera process sends its results
+through its own pipe, which the frame-results thread reads to its end before it ends
+that camera's events and reads the successor's pipe, so nothing is lost or seen twice.
+"""
 
 from __future__ import annotations
 
 import logging
 import multiprocessing as mp
-import os
-import queue
+import multiprocessing.connection
 import threading
 import time
 from dataclasses import dataclass
@@ -21,8 +26,9 @@ import numpy.typing as npt
 from roost.api.context import LatestFrame, OverlayObject
 from roost.capture.capture_process import CaptureSpec, CaptureStats, run_capture
 from roost.capture.detect_command import detect_command
-from roost.capture.frame import Frame
 from roost.capture.frame_ring import FrameRing
+from roost.children.leftovers import segment_name
+from roost.children.stop_flag import StopFlag
 from roost.config.camera import CameraConfig
 from roost.config.root import RoostConfig
 from roost.config.services import DetectorConfig
@@ -34,35 +40,40 @@ from roost.events.frame_results import FrameResultHandler
 from roost.events.recent_frames import RecentFrames, RecentFrameSampler
 from roost.stats import CameraStats, DetectorStats
 from roost.track.camera_process import CameraValues, RingSpec, run_camera
-from roost.track.frame_result import FrameResult
 
 logger = logging.getLogger(__name__)
 
 RING_SLOTS = 12
 #: Reading the local restream: retry at least this often (it paces the camera itself).
 LOOPBACK_MAX_BACKOFF_S = 1.0
-FRAME_QUEUE_SIZE = 3  # frames waiting for the camera process; more are dropped (skipped)
 STOP_TIMEOUT_S = 3.0
+#: A child whose loop has not turned for this long is reported stalled in `/api/stats`.
+STALL_AFTER_S = 5.0
+#: No frame for this long: `camera_fps` reads 0, not the last rate measured.
+NO_FRAMES_AFTER_S = 3.0
 
 
-@dataclass(frozen=True)
-class CameraGone:
-    """On the results queue after the last result of a camera process that died."""
+@dataclass
+class ResultPipe:
+    """The read end of one camera process's results pipe."""
 
     camera: str
+    connection: multiprocessing.connection.Connection
 
 
 @dataclass
 class CameraProcesses:
     name: str
     ring: FrameRing
-    frames: mp.Queue[Frame]
+    frame_ready: Any  # semaphore: the capture raises it per frame
     capture_spec: CaptureSpec
     capture_stats: CaptureStats
     camera_values: CameraValues
-    settings: mp.Queue[CameraConfig]
     capture: Any = None
     camera: Any = None
+    #: The write end of the running camera process's settings pipe (a new one per process:
+    #: no lock is shared with a process that can die).
+    settings: multiprocessing.connection.Connection | None = None
 
 
 class Pipeline:
@@ -74,8 +85,11 @@ class Pipeline:
         self.handler = handler
         self.model_cache = model_cache
         self.ctx = mp.get_context("spawn")
-        self.stop_event = self.ctx.Event()
-        self.results: mp.Queue[FrameResult | CameraGone] = self.ctx.Queue(maxsize=100)
+        self.stop_event = StopFlag(self.ctx)
+        #: Per camera, the pipes of its processes in order: the first is read to its end
+        #: before the next (the successor's) is looked at.
+        self._pipes: dict[str, list[ResultPipe]] = {}
+        self._pipes_lock = threading.Lock()
         self.cameras: dict[str, CameraProcesses] = {}
         self.pool: DetectorPool | None = None
         self._thread = threading.Thread(target=self._consume, name="frame-results", daemon=True)
@@ -112,13 +126,13 @@ class Pipeline:
         stream = camera.ffmpeg.input_with_role("detect")
         assert stream is not None  # validated at load time
         height, width = camera.frame_shape
-        ring_name = f"roost-{os.getpid()}-{name}-frames"
+        ring_name = segment_name(name, "frames")
         ring = FrameRing.create(ring_name, height, width, RING_SLOTS)
         spec = CaptureSpec(name, detect_command(camera, stream), ring_name, height, width, RING_SLOTS,
                            stall_timeout_s=max(10.0, camera.ffmpeg.retry_interval),
                            **({"max_backoff_s": LOOPBACK_MAX_BACKOFF_S} if is_loopback_url(stream.path) else {}))
-        procs = CameraProcesses(name, ring, self.ctx.Queue(maxsize=FRAME_QUEUE_SIZE), spec,
-                                CaptureStats.create(self.ctx), CameraValues.create(self.ctx), self.ctx.Queue())
+        procs = CameraProcesses(name, ring, self.ctx.Semaphore(0), spec,
+                                CaptureStats.create(self.ctx), CameraValues.create(self.ctx))
         self.cameras[name] = procs
         self._spawn_capture(procs)
         self._spawn_camera(procs)
@@ -126,20 +140,35 @@ class Pipeline:
                     width, height, camera.detect.fps)
 
     def _spawn_capture(self, procs: CameraProcesses) -> None:
+        procs.capture_stats.camera_fps.value = 0.0
+        procs.capture_stats.ffmpeg_pid.value = 0
         procs.capture = self.ctx.Process(target=run_capture, name=f"capture:{procs.name}", daemon=True,
-                                         args=(procs.capture_spec, procs.frames, self.stop_event, procs.capture_stats,
+                                         args=(procs.capture_spec, procs.frame_ready, self.stop_event, procs.capture_stats,
                                                self.config.logger))
         procs.capture.start()
 
     def _spawn_camera(self, procs: CameraProcesses) -> None:
         detector: Any = self.pool.client(procs.name) if self.pool else _NoDetector()
         ring = RingSpec(procs.ring.name, procs.ring.height, procs.ring.width, procs.ring.slots)
+        reader, writer = self.ctx.Pipe(duplex=False)
+        settings_reader, settings_writer = self.ctx.Pipe(duplex=False)
+        values = procs.camera_values
+        values.heartbeat.value = time.time()  # starting up is not a stall, but no figure is current
+        values.process_fps.value = values.detection_fps.value = values.skipped_fps.value = 0.0
         procs.camera = self.ctx.Process(
             target=run_camera, name=f"camera:{procs.name}", daemon=True,
-            args=(procs.name, self.config.cameras[procs.name], ring, procs.frames, self.results, detector,
+            args=(procs.name, self.config.cameras[procs.name], ring, procs.frame_ready, writer, detector,
                   self.controls[procs.name], self.stop_event, procs.camera_values, self.config.logger,
-                  procs.settings))
+                  settings_reader))
         procs.camera.start()
+        # Only the child holds the write end now, so its death ends the pipe for our reader.
+        writer.close()
+        settings_reader.close()
+        if procs.settings is not None:
+            procs.settings.close()
+        procs.settings = settings_writer
+        with self._pipes_lock:
+            self._pipes.setdefault(procs.name, []).append(ResultPipe(procs.name, reader))
 
     def update_camera(self, name: str, camera: CameraConfig) -> bool:
         """Hand a running camera new masks, zones, filters and motion tuning (the rest of
@@ -153,10 +182,15 @@ class Pipeline:
                                                  update={"mask": camera.objects.mask,
                                                          "filters": camera.objects.filters})})
         self.config.cameras[name] = updated  # a respawned camera process starts with it
-        procs.settings.put(updated)
+        try:
+            if procs.settings is not None:
+                procs.settings.send(updated)
+        except OSError:  # the process just died: its successor starts with `updated`
+            logger.info("camera %s is restarting; it starts with the new settings", name)
         return True
 
     def restart_crashed(self) -> None:
+        """Restart every child that died (called about once a second by the supervisor)."""
         if self.stop_event.is_set():
             return
         for procs in self.cameras.values():
@@ -166,51 +200,49 @@ class Pipeline:
             if procs.camera is not None and not procs.camera.is_alive():
                 logger.error("camera process of %s exited (code %s); ending its tracked objects and restarting",
                              procs.name, procs.camera.exitcode)
-                self._camera_died(procs.name)
-                self._replace_frame_queue(procs)
                 self._spawn_camera(procs)
         if self.pool is not None:
             self.pool.restart_crashed()
 
-    def _replace_frame_queue(self, procs: CameraProcesses) -> None:
-        """A process killed inside `Queue.get` leaves the queue's read lock taken for good,
-        so its successor would wait forever: give the camera a new frame queue, and its
-        capture process (which feeds the old one) a restart onto it."""
-        procs.frames = self.ctx.Queue(maxsize=FRAME_QUEUE_SIZE)
-        capture = procs.capture
-        if capture is not None and capture.is_alive():
-            capture.terminate()
-            capture.join(STOP_TIMEOUT_S)
-            if capture.is_alive():
-                capture.kill()
-                capture.join(1)
-        self._spawn_capture(procs)
-
-    def _camera_died(self, camera: str) -> None:
-        """Its tracker is gone with it (the new process starts a new one, with new object
-        ids): its events and review item end where they were last seen. Queued behind the
-        results the dead process sent, so the frame-results thread ends them after those."""
-        try:
-            self.results.put(CameraGone(camera), timeout=5.0)
-        except queue.Full:
-            logger.error("frame results of %s are not being handled; its events stay open until the next start",
-                         camera)
-
     def _consume(self) -> None:
+        """The frame-results thread: every camera's results, in order, to the handler; a
+        camera's pipe that ends while Roost runs means its process died, and its events end
+        (after its last results, before its successor's first)."""
         while True:
-            try:
-                result = self.results.get(timeout=0.1 if self.stop_event.is_set() else 0.5)
-            except queue.Empty:
+            with self._pipes_lock:
+                heads = {pipes[0].connection: pipes[0] for pipes in self._pipes.values() if pipes}
+            if not heads:
                 if self._children_gone.is_set():
                     return
+                time.sleep(0.1)
                 continue
-            try:
-                if isinstance(result, CameraGone):
-                    self.handler.end_camera(result.camera)
-                else:
+            ready = multiprocessing.connection.wait(list(heads), timeout=0.5)
+            if not ready and self._children_gone.is_set():
+                return
+            for connection in ready:
+                pipe = heads[connection]  # type: ignore[index]
+                try:
+                    result = pipe.connection.recv()
+                except (EOFError, OSError):  # the process is gone (its last message may be torn)
+                    self._pipe_ended(pipe)
+                    continue
+                try:
                     self.handler.handle(result)
-            except Exception:  # bookkeeping of one frame failed; the next frames still count
-                logger.exception("handling a frame result of %s failed", result.camera)
+                except Exception:  # bookkeeping of one frame failed; the next frames still count
+                    logger.exception("handling a frame result of %s failed", pipe.camera)
+
+    def _pipe_ended(self, pipe: ResultPipe) -> None:
+        pipe.connection.close()
+        with self._pipes_lock:
+            self._pipes[pipe.camera].remove(pipe)
+        if self.stop_event.is_set():
+            return  # stopping: `FrameResultHandler.finish` ends everything after the pipeline
+        try:
+            # Its tracker is gone with it (the new process starts a new one, with new object
+            # ids): its events and review item end where they were last seen.
+            self.handler.end_camera(pipe.camera)
+        except Exception:
+            logger.exception("ending the events of %s (its camera process died) failed", pipe.camera)
 
     def _latest_yuv(self, camera: str) -> npt.NDArray[np.uint8] | None:
         """A copy of the camera's newest decoded frame (yuv420p), None before the first."""
@@ -234,24 +266,49 @@ class Pipeline:
                             for o in result.objects if not o.false_positive])
 
     def camera_stats(self) -> dict[str, CameraStats]:
+        """Each camera's figures; a camera whose camera or capture process is dead or has not
+        turned its loop for `STALL_AFTER_S` reads `stalled` with its rates at 0, not the
+        last figures that process wrote."""
         stats = {}
+        now = time.time()
         for name in self.config.cameras:
             procs = self.cameras.get(name)
             if procs is None:
                 stats[name] = CameraStats(0.0, 0.0, 0.0, 0.0, None, None, None, False)
                 continue
             capture, values = procs.capture_stats, procs.camera_values
-            stats[name] = CameraStats(capture.camera_fps.value, values.process_fps.value, capture.skipped_fps.value,
-                                      values.detection_fps.value if self.pool is not None else 0.0, capture.capture_pid.value or None,
-                                      values.pid.value or None, capture.ffmpeg_pid.value or None,
-                                      self.controls[name].is_on("detect"), capture.error_text())
+            capture_alive = procs.capture is not None and procs.capture.is_alive()
+            camera_alive = procs.camera is not None and procs.camera.is_alive()
+            stalled = not capture_alive or not camera_alive or now - values.heartbeat.value > STALL_AFTER_S
+            receiving = capture_alive and now - capture.last_frame_time.value < NO_FRAMES_AFTER_S
+            working = camera_alive and not stalled
+            stats[name] = CameraStats(
+                capture.camera_fps.value if receiving else 0.0,
+                values.process_fps.value if working else 0.0,
+                values.skipped_fps.value if working else 0.0,
+                values.detection_fps.value if working and self.pool is not None else 0.0,
+                (capture.capture_pid.value or None) if capture_alive else None,
+                (values.pid.value or None) if camera_alive else None,
+                (capture.ffmpeg_pid.value or None) if capture_alive else None,
+                self.controls[name].is_on("detect"), capture.error_text(), stalled=stalled)
         return stats
 
     def detector_stats(self) -> dict[str, DetectorStats]:
+        """Each detector's figures; a dead one, one whose loop stopped or one stuck in an
+        inference for `STALL_AFTER_S` reads `stalled`, with speed 0."""
         if self.pool is None:
             return {}
-        return {name: DetectorStats(v.inference_speed.value, v.detection_start.value, v.pid.value or None)
-                for name, v in self.pool.values.items()}
+        now = time.time()
+        stats = {}
+        for name, v in self.pool.values.items():
+            started = v.detection_start.value
+            stalled = (not self.pool.alive(name) or now - v.heartbeat.value > STALL_AFTER_S
+                       or (started > 0 and now - started > STALL_AFTER_S))
+            stats[name] = DetectorStats(0.0 if stalled else v.inference_speed.value,
+                                        0.0 if stalled else started,
+                                        None if stalled and not self.pool.alive(name) else (v.pid.value or None),
+                                        stalled=stalled)
+        return stats
 
     def stop(self) -> None:
         """Stop every child within a few seconds (terminate, then kill) and free shared memory."""
@@ -271,6 +328,11 @@ class Pipeline:
         if self.pool is not None:
             self.pool.stop()
         self._thread.join(2)
+        with self._pipes_lock:
+            for pipes in self._pipes.values():
+                for pipe in pipes:
+                    pipe.connection.close()
+            self._pipes.clear()
         for procs in self.cameras.values():
             procs.ring.close()
             procs.ring.unlink()

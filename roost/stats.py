@@ -28,6 +28,8 @@ class CameraStats:
     ffmpeg_error: str = ""  # why the camera's ffmpeg last ended; "" while frames flow
     #: Health of each input (`detect`, `record`, `restream`): state, last_error, seconds_since_frame.
     inputs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: Its camera or capture process is dead or not turning (Roost's; the rates read 0 then).
+    stalled: bool = False
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,8 @@ class DetectorStats:
     inference_speed: float  # ms, moving average
     detection_start: float  # epoch s of the inference in progress, 0.0 when idle
     pid: int | None
+    #: Dead, not turning, or stuck in one inference (Roost's; speed reads 0 then).
+    stalled: bool = False
 
 
 def _round(stats: CameraStats) -> dict[str, Any]:
@@ -94,7 +98,7 @@ def build_stats(cameras: dict[str, CameraStats], detectors: dict[str, DetectorSt
         "process_fps": round(float(sum(s.process_fps for s in cameras.values())), 1),
         "skipped_fps": round(float(sum(s.skipped_fps for s in cameras.values())), 1),
         "detectors": {name: {"inference_speed": round(d.inference_speed, 2),
-                             "detection_start": d.detection_start, "pid": d.pid}
+                             "detection_start": d.detection_start, "pid": d.pid, "stalled": d.stalled}
                       for name, d in detectors.items()},
         "detector_error": detector_error,
         "cpu_usages": cpu_usages(pids),

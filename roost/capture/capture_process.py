@@ -1,6 +1,11 @@
 """The capture process of one camera: an ffmpeg child decodes the detect stream, its
-frames go straight into the shared-memory ring, and a `Frame` per frame goes to the camera
-process. A watchdog restarts ffmpeg when it exits or stops delivering frames, with back-off.
+frames go straight into the shared-memory ring, and a semaphore tells the camera process a
+new one is there. A watchdog restarts ffmpeg when it exits or stops delivering frames, with
+back-off.
+
+Nothing this process shares with others is a lock: the ring is lock-free, the semaphore
+has no owner and the figures are plain shared values, so it can be killed at any moment
+and its successor (or the camera process reading the ring) carries on.
 """
 
 from __future__ import annotations
@@ -9,17 +14,15 @@ import collections
 import logging
 import multiprocessing as mp
 import os
-import queue
 import signal
 import subprocess
 import threading
 import time
 from dataclasses import dataclass
-from multiprocessing.sharedctypes import Synchronized
-from multiprocessing.synchronize import Event as MpEvent
 from typing import IO, Any
 
-from roost.capture.frame import Frame
+from roost.children.parent_death import die_with_parent, preexec_die_with_parent
+from roost.children.stop_flag import StopFlag
 from roost.capture.frame_ring import FrameRing
 from roost.config.services import LoggerConfig
 from roost.ffmpeg import redact_credentials
@@ -33,27 +36,31 @@ MAX_BACKOFF_S = 60.0
 FPS_WINDOW_S = 5.0
 #: Room for the last ffmpeg error shown in `/api/stats` (`ffmpeg_error`), bytes.
 LAST_ERROR_BYTES = 400
+#: The frame semaphore is not raised past this: a camera process that is away (restarting)
+#: finds at most this many wake-ups, not one per frame it missed.
+MAX_PENDING_WAKEUPS = 2
 
 
 @dataclass
 class CaptureStats:
-    """Shared figures of one capture process (read by the supervisor for `/api/stats`)."""
+    """Shared figures of one capture process (read by the supervisor for `/api/stats`).
+    Raw shared values, without the lock `multiprocessing.Value` adds: a process killed while
+    holding that lock would block every reader (the stats, its successor) for good."""
 
-    camera_fps: Synchronized[float]
-    skipped_fps: Synchronized[float]
-    ffmpeg_pid: Synchronized[int]
-    capture_pid: Synchronized[int]
-    frames: Synchronized[int]  # frames read since start
-    restarts: Synchronized[int]  # ffmpeg starts after the first
-    last_frame_time: Synchronized[float]  # epoch s of the newest frame, 0.0 before the first
-    failures: Synchronized[int]  # ffmpeg runs in a row that delivered no frame
-    last_error: Any  # multiprocessing char Array: why ffmpeg last ended (credentials removed), b"" while frames flow
+    camera_fps: Any  # RawValue("d")
+    ffmpeg_pid: Any  # RawValue("i")
+    capture_pid: Any  # RawValue("i")
+    frames: Any  # RawValue("q"): frames read since start
+    restarts: Any  # RawValue("i"): ffmpeg starts after the first
+    last_frame_time: Any  # RawValue("d"): epoch s of the newest frame, 0.0 before the first
+    failures: Any  # RawValue("i"): ffmpeg runs in a row that delivered no frame
+    last_error: Any  # RawArray("c"): why ffmpeg last ended (credentials removed), b"" while frames flow
 
     @classmethod
     def create(cls, context: Any) -> CaptureStats:
-        return cls(context.Value("d", 0.0), context.Value("d", 0.0), context.Value("i", 0),
-                   context.Value("i", 0), context.Value("q", 0), context.Value("i", 0),
-                   context.Value("d", 0.0), context.Value("i", 0), context.Array("c", LAST_ERROR_BYTES))
+        return cls(context.RawValue("d", 0.0), context.RawValue("i", 0), context.RawValue("i", 0),
+                   context.RawValue("q", 0), context.RawValue("i", 0), context.RawValue("d", 0.0),
+                   context.RawValue("i", 0), context.RawArray("c", LAST_ERROR_BYTES))
 
     def error_text(self) -> str:
         return bytes(self.last_error.value).decode(errors="replace")
@@ -87,9 +94,12 @@ class _RateMeter:
         return len(self.times) / self.window
 
 
-def run_capture(spec: CaptureSpec, frames: mp.Queue[Frame], stop: MpEvent, stats: CaptureStats,
+def run_capture(spec: CaptureSpec, frame_ready: Any, stop: StopFlag, stats: CaptureStats,
                 logger_config: LoggerConfig | None = None) -> None:
-    """Process entry point; returns when `stop` is set."""
+    """Process entry point; returns when `stop` is set. `frame_ready` is a semaphore raised
+    for each new frame in the ring."""
+    parent = mp.parent_process()
+    die_with_parent(parent.pid if parent is not None else None)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the supervisor stops us through `stop`
     configure_logging(logger_config or LoggerConfig())
     stats.capture_pid.value = os.getpid()
@@ -97,13 +107,13 @@ def run_capture(spec: CaptureSpec, frames: mp.Queue[Frame], stop: MpEvent, stats
     ffmpeg_log = logging.getLogger(f"roost.capture.ffmpeg.{spec.camera}")
     backoff = MIN_BACKOFF_S
     first = True
-    read_rate, skip_rate = _RateMeter(), _RateMeter()
+    read_rate = _RateMeter()
     try:
         while not stop.is_set():
             if not first:
                 stats.restarts.value += 1
             first = False
-            delivered = _run_ffmpeg_once(spec, ring, frames, stop, stats, ffmpeg_log, read_rate, skip_rate)
+            delivered = _run_ffmpeg_once(spec, ring, frame_ready, stop, stats, ffmpeg_log, read_rate)
             if stop.is_set():
                 break
             stats.failures.value = 0 if delivered else stats.failures.value + 1
@@ -115,15 +125,15 @@ def run_capture(spec: CaptureSpec, frames: mp.Queue[Frame], stop: MpEvent, stats
         ring.close()
 
 
-def _run_ffmpeg_once(spec: CaptureSpec, ring: FrameRing, frames: mp.Queue[Frame], stop: MpEvent,
-                     stats: CaptureStats, ffmpeg_log: logging.Logger, read_rate: _RateMeter,
-                     skip_rate: _RateMeter) -> bool:
+def _run_ffmpeg_once(spec: CaptureSpec, ring: FrameRing, frame_ready: Any, stop: StopFlag,
+                     stats: CaptureStats, ffmpeg_log: logging.Logger, read_rate: _RateMeter) -> bool:
     """Run ffmpeg until it exits, stalls or we stop; True if it delivered any frame."""
     try:
         # Own session: a Ctrl-C in the terminal reaches Roost, which stops ffmpeg itself,
-        # instead of killing ffmpeg first and looking like a camera failure.
+        # instead of killing ffmpeg first and looking like a camera failure. It dies with us.
         process = subprocess.Popen(spec.command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                   stdin=subprocess.DEVNULL, bufsize=0, start_new_session=True)
+                                   stdin=subprocess.DEVNULL, bufsize=0, start_new_session=True,
+                                   preexec_fn=preexec_die_with_parent)
     except OSError as error:
         logger.error("%s: cannot start ffmpeg (%s): %s", spec.camera, spec.command[0], error)
         return False
@@ -142,25 +152,23 @@ def _run_ffmpeg_once(spec: CaptureSpec, ring: FrameRing, frames: mp.Queue[Frame]
             slot, target = ring.begin_write()
             if not _read_exact(process.stdout, target):
                 break
-            ring.end_write(slot)
+            frame_time = time.time()
+            ring.end_write(slot, frame_time)
             now = time.monotonic()
             last_frame[0] = now
-            stats.last_frame_time.value = time.time()
+            stats.last_frame_time.value = frame_time
             if not delivered:
                 stats.last_error.value = b""
             delivered = True
             stats.frames.value += 1
             read_rate.tick(now)
-            try:
-                frames.put_nowait(Frame(spec.camera, time.time(), spec.height, spec.width, slot))
-            except queue.Full:
-                skip_rate.tick(now)
+            if frame_ready.get_value() < MAX_PENDING_WAKEUPS:
+                frame_ready.release()
             stats.camera_fps.value = read_rate.rate(now)
-            stats.skipped_fps.value = skip_rate.rate(now)
     finally:
         _end(process)
         stats.ffmpeg_pid.value = 0
-        stats.camera_fps.value = stats.skipped_fps.value = 0.0  # no frames until the next ffmpeg delivers
+        stats.camera_fps.value = 0.0  # no frames until the next ffmpeg delivers
     if not stop.is_set():
         why = reason[0] if reason else f"exited with code {process.returncode}"
         stats.last_error.value = redact_credentials(last_error_text(why, list(tail))).encode()[:LAST_ERROR_BYTES - 1]
@@ -190,7 +198,7 @@ def _collect_stderr(stream: IO[bytes], tail: collections.deque[str]) -> None:
         tail.append(line.decode(errors="replace").rstrip())
 
 
-def _watch(process: subprocess.Popen[bytes], last_frame: list[float], timeout: float, stop: MpEvent,
+def _watch(process: subprocess.Popen[bytes], last_frame: list[float], timeout: float, stop: StopFlag,
            reason: list[str]) -> None:
     while process.poll() is None and not stop.is_set():
         if time.monotonic() - last_frame[0] > timeout:

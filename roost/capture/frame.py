@@ -19,3 +19,4 @@ class Frame:
     height: int
     width: int
     slot: int
+    sequence: int = 0  # the ring's running number of this frame (1, 2, ...); gaps are skipped frames

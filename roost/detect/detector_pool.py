@@ -1,14 +1,20 @@
-"""The detector pool: N detector processes pulling from ONE shared request queue.
+"""The detector pool: N detector processes serving every camera's requests, with no lock
+any process shares.
 
-Each camera owns an input tensor (the region, `model_size x model_size x 3` RGB uint8) and
-an output array in shared memory plus a "ready" semaphore. A camera writes its region, puts
-its name on the queue and waits; whichever detector takes the request reads the camera's
-input, runs the model and writes `count, (class_id, score, x1, y1, x2, y2) x 20` into the
-camera's output. Only names travel through the queue, never pixels.
+Each camera owns a request block (request id, claiming detector's pid, the region tensor
+`model_size x model_size x 3` RGB uint8) and an answer block (answer id, then `count,
+(class_id, score, x1, y1, x2, y2) x 20` float32) in shared memory, and three semaphores
+in effect: its own "requested" and "ready", and the pool's "pending". A camera writes its
+region and id, raises "requested" and "pending" and waits on "ready"; a detector woken by
+"pending" claims the first camera whose "requested" it can take, writes its pid into the
+request block, runs the model, writes the answer with the request's id and raises that
+camera's "ready". Only semaphores and shared memory are involved: semaphores have no
+owner and a shared block cannot be left locked, so a detector or camera killed at any
+instruction leaves nothing behind that blocks the others.
 
-"Ready" is a semaphore, not an `Event`: `Event.set` waits until every waiting process has
-woken, so a camera process killed while waiting for its answer hung the detector (and so
-every camera) for good; releasing a semaphore never waits for anyone.
+What a death costs: a camera whose request was claimed by a detector that died sees the
+claimer gone and asks again (within `CLAIM_CHECK_S`); a late answer to an earlier request
+is told apart by its id and ignored.
 """
 
 from __future__ import annotations
@@ -16,19 +22,20 @@ from __future__ import annotations
 import logging
 import multiprocessing as mp
 import os
-import queue
 import signal
 import time
 from dataclasses import dataclass
 from multiprocessing import shared_memory
-from multiprocessing.sharedctypes import Synchronized
-from multiprocessing.synchronize import Event as MpEvent
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+import psutil
 
+from roost.children.leftovers import segment_name
+from roost.children.parent_death import die_with_parent
+from roost.children.stop_flag import StopFlag
 from roost.config.services import DetectorConfig, LoggerConfig, ModelConfig
 from roost.detect.decode import EMPTY, MAX_DETECTIONS
 from roost.detect.onnx_detector import OnnxDetector, model_labels
@@ -36,19 +43,72 @@ from roost.logs import configure_logging
 
 logger = logging.getLogger(__name__)
 
-RESULT_TIMEOUT_S = 10.0
+#: A camera gives up on one region after this long without an answer (and goes on).
+RESULT_TIMEOUT_S = 5.0
+#: While waiting, how often a camera checks that the detector serving it is still alive.
+CLAIM_CHECK_S = 0.5
 SPEED_SMOOTHING = 0.1  # weight of the newest inference in the moving average
+HEADER_BYTES = 16  # request block: request id, claimer pid (int64); answer block: answer id + padding
+OUTPUT_FLOATS = 1 + MAX_DETECTIONS * 6
 
 
 def shm_names(pool_id: str, camera: str) -> tuple[str, str]:
-    return f"roost-{pool_id}-{camera}-in", f"roost-{pool_id}-{camera}-out"
+    return f"{pool_id}-{camera}-in", f"{pool_id}-{camera}-out"
+
+
+class CameraBlocks:
+    """Views on one camera's request and answer blocks."""
+
+    def __init__(self, pool_id: str, camera: str, model_size: int, create: bool = False) -> None:
+        names = shm_names(pool_id, camera)
+        tensor_bytes = model_size * model_size * 3
+        self.request = shared_memory.SharedMemory(names[0], create=create, size=HEADER_BYTES + tensor_bytes)
+        self.answer = shared_memory.SharedMemory(names[1], create=create, size=HEADER_BYTES + 4 * OUTPUT_FLOATS)
+        self.header: npt.NDArray[np.int64] = np.ndarray((2,), np.int64, self.request.buf[:HEADER_BYTES])
+        self.tensor: npt.NDArray[np.uint8] = np.ndarray(
+            (model_size, model_size, 3), np.uint8, self.request.buf[HEADER_BYTES:HEADER_BYTES + tensor_bytes])
+        self.answer_id: npt.NDArray[np.int64] = np.ndarray((1,), np.int64, self.answer.buf[:8])
+        self.output: npt.NDArray[np.float32] = np.ndarray(
+            (OUTPUT_FLOATS,), np.float32, self.answer.buf[HEADER_BYTES:HEADER_BYTES + 4 * OUTPUT_FLOATS])
+        if create:
+            self.header[:] = 0
+            self.answer_id[:] = 0
+
+    def close(self) -> None:
+        del self.header, self.tensor, self.answer_id, self.output
+        self.request.close()
+        self.answer.close()
+
+    def unlink(self) -> None:
+        for block in (self.request, self.answer):
+            try:
+                block.unlink()
+            except FileNotFoundError:
+                pass
 
 
 @dataclass
 class DetectorValues:
-    inference_speed: Synchronized[float]  # ms, moving average
-    detection_start: Synchronized[float]  # epoch s of the running inference, 0.0 when idle
-    pid: Synchronized[int]
+    """Raw shared values (no lock a dying detector could hold)."""
+
+    inference_speed: Any  # RawValue("d"): ms, moving average
+    detection_start: Any  # RawValue("d"): epoch s of the running inference, 0.0 when idle
+    pid: Any  # RawValue("i")
+    heartbeat: Any  # RawValue("d"): epoch s of the loop's last turn
+    detections: Any  # RawValue("q"): inferences run (all processes of this detector)
+
+    @classmethod
+    def create(cls, context: Any) -> DetectorValues:
+        return cls(context.RawValue("d", 0.0), context.RawValue("d", 0.0), context.RawValue("i", 0),
+                   context.RawValue("d", 0.0), context.RawValue("q", 0))
+
+
+def process_alive(pid: int) -> bool:
+    """True while `pid` runs (a zombie, dead but not yet reaped, counts as gone)."""
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except (psutil.NoSuchProcess, psutil.AccessDenied):
+        return False
 
 
 class PoolClient:
@@ -56,73 +116,103 @@ class PoolClient:
     attaches to its shared memory in the process that uses it."""
 
     def __init__(self, pool_id: str, camera: str, model_size: int, labels: list[str],
-                 requests: mp.Queue[str], ready: Any) -> None:
+                 pending: Any, requested: Any, ready: Any) -> None:
         self.pool_id, self.camera, self.model_size, self.labels = pool_id, camera, model_size, labels
-        self.requests, self.ready = requests, ready
-        self._shm: tuple[shared_memory.SharedMemory, shared_memory.SharedMemory] | None = None
+        self.pending, self.requested, self.ready = pending, requested, ready
+        self._blocks: CameraBlocks | None = None
+        self._next_id = 0
 
     def __getstate__(self) -> dict[str, Any]:
-        return {**self.__dict__, "_shm": None}
+        return {**self.__dict__, "_blocks": None, "_next_id": 0}
 
-    def _arrays(self) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.float32]]:
-        if self._shm is None:
-            names = shm_names(self.pool_id, self.camera)
-            self._shm = (shared_memory.SharedMemory(names[0]), shared_memory.SharedMemory(names[1]))
-        size = self.model_size
-        tensor: npt.NDArray[np.uint8] = np.ndarray((size, size, 3), np.uint8, self._shm[0].buf)
-        output: npt.NDArray[np.float32] = np.ndarray((1 + MAX_DETECTIONS * 6,), np.float32, self._shm[1].buf)
-        return tensor, output
+    def _request_id(self) -> int:
+        # Ids grow across restarts of the camera process too: a dead predecessor's late
+        # answer never matches.
+        self._next_id = max(self._next_id + 1, time.time_ns() // 1000)
+        return self._next_id
+
+    def _ask(self, blocks: CameraBlocks) -> None:
+        blocks.header[1] = 0
+        self.requested.release()
+        self.pending.release()
 
     def detect(self, rgb: npt.NDArray[np.uint8]) -> npt.NDArray[np.float32]:
-        tensor, output = self._arrays()
-        tensor[:] = rgb
+        if self._blocks is None:
+            self._blocks = CameraBlocks(self.pool_id, self.camera, self.model_size)
+        blocks = self._blocks
+        while self.requested.acquire(False):
+            pass  # an earlier request nobody took: withdrawn (its region is being replaced)
         while self.ready.acquire(False):
             pass  # a late answer to a request that timed out
-        self.requests.put(self.camera)
-        if not self.ready.acquire(timeout=RESULT_TIMEOUT_S):
-            logger.error("%s: no detector answered within %.0f s", self.camera, RESULT_TIMEOUT_S)
-            return EMPTY
-        count = int(output[0])
-        return output[1:1 + count * 6].reshape(count, 6).copy()
+        blocks.tensor[:] = rgb
+        request_id = self._request_id()
+        blocks.header[0] = request_id
+        self._ask(blocks)
+        deadline = time.monotonic() + RESULT_TIMEOUT_S
+        while (left := deadline - time.monotonic()) > 0:
+            if self.ready.acquire(timeout=min(CLAIM_CHECK_S, left)):
+                if int(blocks.answer_id[0]) == request_id:
+                    count = int(blocks.output[0])
+                    return blocks.output[1:1 + count * 6].reshape(count, 6).copy()
+                continue  # the answer to an older request
+            claimer = int(blocks.header[1])
+            if claimer and not process_alive(claimer):
+                logger.warning("%s: detector process %d died on this request; asking again", self.camera, claimer)
+                self._ask(blocks)
+        logger.error("%s: no detector answered within %.0f s", self.camera, RESULT_TIMEOUT_S)
+        return EMPTY
+
+
+def _claim(cameras: list[str], requested: dict[str, Any], start: int) -> tuple[int, str] | None:
+    """The first camera from `start` on (round robin) with a request this detector took."""
+    for step in range(len(cameras)):
+        index = (start + step) % len(cameras)
+        if requested[cameras[index]].acquire(False):
+            return index, cameras[index]
+    return None
 
 
 def run_detector(name: str, detector: DetectorConfig, model: ModelConfig, model_cache: Path, pool_id: str,
-                 cameras: list[str], requests: mp.Queue[str], ready: dict[str, Any],
-                 values: DetectorValues, stop: MpEvent, logger_config: LoggerConfig | None = None) -> None:
+                 cameras: list[str], pending: Any, requested: dict[str, Any], ready: dict[str, Any],
+                 values: DetectorValues, stop: StopFlag, logger_config: LoggerConfig | None = None) -> None:
     """Detector process entry point."""
+    parent = mp.parent_process()
+    die_with_parent(parent.pid if parent is not None else None)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     configure_logging(logger_config or LoggerConfig())
     values.pid.value = os.getpid()
+    values.heartbeat.value = time.time()
     runner = OnnxDetector(detector.model or model, detector, model_cache)
-    size = runner.model_size
-    buffers = {}
-    for camera in cameras:
-        names = shm_names(pool_id, camera)
-        inp, out = shared_memory.SharedMemory(names[0]), shared_memory.SharedMemory(names[1])
-        buffers[camera] = (inp, out, np.ndarray((size, size, 3), np.uint8, inp.buf),
-                           np.ndarray((1 + MAX_DETECTIONS * 6,), np.float32, out.buf))
+    blocks = {camera: CameraBlocks(pool_id, camera, runner.model_size) for camera in cameras}
     logger.info("detector %s ready (pid %d)", name, os.getpid())
+    start = 0
     try:
         while not stop.is_set():
-            try:
-                camera = requests.get(timeout=0.5)
-            except queue.Empty:
+            values.heartbeat.value = time.time()
+            pending.acquire(timeout=0.5)  # woken or not, look: a wake-up may have gone to a dead detector
+            claimed = _claim(cameras, requested, start)
+            if claimed is None:
                 continue
-            _, _, tensor, output = buffers[camera]
+            index, camera = claimed
+            start = (index + 1) % len(cameras)
+            block = blocks[camera]
+            block.header[1] = os.getpid()
+            request_id = int(block.header[0])
             values.detection_start.value = time.time()
-            rows = runner.detect(tensor)
+            rows = runner.detect(block.tensor)
             values.detection_start.value = 0.0
             speed = values.inference_speed.value
             values.inference_speed.value = runner.inference_ms if speed == 0 else (
                 (1 - SPEED_SMOOTHING) * speed + SPEED_SMOOTHING * runner.inference_ms)
             count = min(len(rows), MAX_DETECTIONS)
-            output[0] = count
-            output[1:1 + count * 6] = rows[:count].reshape(-1)
+            block.output[0] = count
+            block.output[1:1 + count * 6] = rows[:count].reshape(-1)
+            block.answer_id[0] = request_id
             ready[camera].release()
+            values.detections.value += 1
     finally:
-        for inp, out, _, _ in buffers.values():
-            inp.close()
-            out.close()
+        for block in blocks.values():
+            block.close()
 
 
 class DetectorPool:
@@ -131,29 +221,28 @@ class DetectorPool:
         self.ctx = context or mp.get_context("spawn")
         self.logger_config = logger_config
         self.detectors, self.model, self.model_cache, self.cameras = detectors, model, model_cache, cameras
-        self.pool_id = f"{os.getpid()}-{int(time.time() * 1000) % 100000}"
+        self.pool_id = segment_name(f"pool{int(time.time() * 1000) % 100000}")
         self.model_size = max(model.width, model.height)
         self.labels = model_labels(model, model_cache)
-        self.requests: mp.Queue[str] = self.ctx.Queue()
+        self.pending = self.ctx.Semaphore(0)
+        self.requested = {camera: self.ctx.Semaphore(0) for camera in cameras}
         self.ready = {camera: self.ctx.Semaphore(0) for camera in cameras}
-        self.stop_event = self.ctx.Event()
-        self.values = {name: DetectorValues(self.ctx.Value("d", 0.0), self.ctx.Value("d", 0.0), self.ctx.Value("i", 0))
-                       for name in detectors}
+        self.stop_event = StopFlag(self.ctx)
+        self.values = {name: DetectorValues.create(self.ctx) for name in detectors}
         self.processes: dict[str, Any] = {}
-        self.memory: list[shared_memory.SharedMemory] = []
-        for camera in cameras:
-            names = shm_names(self.pool_id, camera)
-            self.memory.append(shared_memory.SharedMemory(names[0], create=True, size=self.model_size ** 2 * 3))
-            self.memory.append(shared_memory.SharedMemory(names[1], create=True, size=4 * (1 + MAX_DETECTIONS * 6)))
+        self.blocks = [CameraBlocks(self.pool_id, camera, self.model_size, create=True) for camera in cameras]
 
     def client(self, camera: str) -> PoolClient:
-        return PoolClient(self.pool_id, camera, self.model_size, self.labels, self.requests, self.ready[camera])
+        return PoolClient(self.pool_id, camera, self.model_size, self.labels, self.pending,
+                          self.requested[camera], self.ready[camera])
 
     def _start_one(self, name: str) -> None:
+        self.values[name].heartbeat.value = time.time()  # loading the model is not a stall
         process = self.ctx.Process(
             target=run_detector, name=f"detector:{name}", daemon=True,
             args=(name, self.detectors[name], self.model, self.model_cache, self.pool_id, self.cameras,
-                  self.requests, self.ready, self.values[name], self.stop_event, self.logger_config))
+                  self.pending, self.requested, self.ready, self.values[name], self.stop_event,
+                  self.logger_config))
         process.start()
         self.processes[name] = process
 
@@ -165,7 +254,13 @@ class DetectorPool:
         for name, process in list(self.processes.items()):
             if not process.is_alive() and not self.stop_event.is_set():
                 logger.error("detector %s exited (code %s); restarting it", name, process.exitcode)
+                values = self.values[name]
+                values.pid.value, values.detection_start.value, values.inference_speed.value = 0, 0.0, 0.0
                 self._start_one(name)
+
+    def alive(self, name: str) -> bool:
+        process = self.processes.get(name)
+        return process is not None and process.is_alive()
 
     def stop(self, timeout: float = 3.0) -> None:
         self.stop_event.set()
@@ -174,7 +269,7 @@ class DetectorPool:
             if process.is_alive():
                 process.kill()
                 process.join(1)
-        for block in self.memory:
-            block.close()
-            block.unlink()
-        self.memory = []
+        for blocks in self.blocks:
+            blocks.close()
+            blocks.unlink()
+        self.blocks = []

@@ -180,7 +180,7 @@ def mark_has_clip(database: Database, event_id: str, camera: CameraConfig, media
         logger.warning("no clip for event %s: no recordings of %s between %.0f and %.0f",
                        event_id, camera_name, start, end)
         return False
-    database.write(lambda s: s.execute(update(EventRow).where(EventRow.id == event_id).values(has_clip=True)))
+    database.write_unless_held(lambda s: s.execute(update(EventRow).where(EventRow.id == event_id).values(has_clip=True)))
     return True
 
 
@@ -200,6 +200,6 @@ def clip_for_event(database: Database, event_id: str, camera: CameraConfig, medi
         return None
     if not cut_clip(sources, start, end, target, ffmpeg_binary(camera.ffmpeg.path)):
         return None
-    database.write(lambda s: s.execute(update(EventRow).where(EventRow.id == event_id).values(has_clip=True)))
+    database.write_unless_held(lambda s: s.execute(update(EventRow).where(EventRow.id == event_id).values(has_clip=True)))
     logger.debug("clip for event %s: %s (%.1f s requested)", event_id, target, end - start)
     return target

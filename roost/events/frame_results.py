@@ -52,7 +52,7 @@ class _Best:
 class FrameResultHandler:
     def __init__(self, config: RoostConfig, database: Database, hub: Hub, processor: EventProcessor,
                  review: ReviewSegments, controls: Mapping[str, CameraControls], clips_dir: Path,
-                 activity: ActivitySink | None = None) -> None:
+                 activity: ActivitySink | None = None, make_room: Callable[[int], bool] | None = None) -> None:
         self.config = config
         self.database = database
         self.hub = hub
@@ -67,7 +67,7 @@ class FrameResultHandler:
         self._lock = threading.Lock()  # guards the two below, written by the snapshot writer
         self.with_snapshot: set[str] = set()  # objects whose snapshot files exist
         self.rendered: dict[str, EventSnapshot] = {}  # what each object's last snapshot shows
-        self.writer = SnapshotWriter(config, database, hub, controls, clips_dir, self._on_rendered)
+        self.writer = SnapshotWriter(config, database, hub, controls, clips_dir, self._on_rendered, make_room)
 
     def handle(self, result: FrameResult) -> None:
         camera = result.camera

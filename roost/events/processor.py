@@ -46,6 +46,11 @@ class EventProcessor:
         self._last_seen_written: dict[str, float] = {}  # camera → frame time of the last write
         self._lock = threading.Lock()
 
+    def in_progress(self) -> set[str]:
+        """Ids of the events being tracked now (open rows of a dead run are not among them)."""
+        with self._lock:
+            return set(self.active)
+
     def on_objects(self, camera: str, live: list[Event], gone: list[Event]) -> None:
         """One processed frame of `camera`: every tracked object (as Event snapshots, false
         positives included) and the objects that disappeared with this frame."""

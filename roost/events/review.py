@@ -263,7 +263,8 @@ class ReviewSegments:
 
     def _store(self, changes: Sequence[ReviewChange], last_seen: float | None) -> None:
         for change in changes:
-            self.database.write(functools.partial(_store_item, item=change.after, last_seen=last_seen))
+            # waited for (the row exists when the change is published), unless the disk is full
+            self.database.write_unless_held(functools.partial(_store_item, item=change.after, last_seen=last_seen))
             if change.after.end_time is None and last_seen is not None:
                 self._last_seen_written[change.after.camera] = last_seen
             if self.hub is not None:

@@ -60,13 +60,17 @@ Rendered = Callable[[str, EventSnapshot, bool], None]
 
 class SnapshotWriter:
     def __init__(self, config: RoostConfig, database: Database, hub: Hub,
-                 controls: Mapping[str, CameraControls], clips_dir: Path, on_rendered: Rendered) -> None:
+                 controls: Mapping[str, CameraControls], clips_dir: Path, on_rendered: Rendered,
+                 make_room: Callable[[int], bool] | None = None) -> None:
         self.config = config
         self.database = database
         self.hub = hub
         self.controls = controls
         self.clips_dir = clips_dir
         self.on_rendered = on_rendered
+        #: Asked before writing files of about n bytes: frees space below the floor, False
+        #: when there is no room even then (the snapshot is published, not stored).
+        self.make_room = make_room
         self._jobs: dict[str, SnapshotJob] = {}  # object id → newest job, oldest object first
         self._busy = False
         self._closed = False
@@ -128,12 +132,29 @@ class SnapshotWriter:
         stored = controls is not None and controls.is_on("snapshots")
         if stored:
             clean = clean_webp(frame) if camera.snapshots.clean_copy else None
-            write_snapshot(self.clips_dir, job.camera, job.object_id, jpeg, clean)
+            stored = self._write(job, jpeg, clean)
+        if stored:
             thumbnail = thumbnail_base64(thumbnail_jpeg(frame, shot.region))
             self.database.writer.submit(functools.partial(
                 _store_snapshot, event_id=job.object_id, thumbnail=thumbnail, snapshot=shot.to_json()))
         self.rendered += 1
         self.on_rendered(job.object_id, shot, stored)
+
+    def _write(self, job: SnapshotJob, jpeg: bytes, clean: bytes | None) -> bool:
+        """Write the snapshot files if there is room (after freeing some); True when stored."""
+        size = len(jpeg) + len(clean or b"")
+        if self.make_room is not None and not self.make_room(size):
+            return _no_room(job, "the media volume is full")
+        try:
+            write_snapshot(self.clips_dir, job.camera, job.object_id, jpeg, clean)
+        except OSError as error:
+            return _no_room(job, str(error))
+        return True
+
+
+def _no_room(job: SnapshotJob, why: str) -> bool:
+    logger.error("snapshot of %s on %s not stored: %s", job.object_id, job.camera, why)
+    return False
 
 
 def _store_snapshot(session: Session, event_id: str, thumbnail: str, snapshot: dict[str, Any]) -> None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import bisect
 import functools
 import logging
-import shutil
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,10 +22,8 @@ from roost.config.camera import CameraConfig
 from roost.events.clips import CLIPS_DIR_NAME, clip_path
 from roost.events.snapshots import remove_snapshot, snapshot_files
 from roost.paths import is_within
-from roost.record.retention import (
-    EventSpan, RetentionPolicy, Segment, disk_pressure_victims, expired_event_media, expired_segments,
-    free_space_floor,
-)
+from roost.record.disk_pressure import DiskPressure
+from roost.record.retention import EventSpan, RetentionPolicy, Segment, expired_event_media, expired_segments
 from roost.record.segments import RECORDINGS_DIR_NAME
 from roost.store import Database
 from roost.store.models import EventRow, RecordingRow
@@ -149,27 +146,15 @@ def run_retention(database: Database, cameras: Mapping[str, CameraConfig], media
 def relieve_disk_pressure(database: Database, cameras: Mapping[str, CameraConfig], media_dir: Path,
                           now: float, min_free_bytes: int | None = None,
                           free_bytes: Callable[[Path], int] | None = None) -> SweepReport:
-    """When the recordings disk has less than `min_free_bytes` free (default: one hour of
-    recording at the current rate), delete the oldest recordings that no in-progress or
-    retained-indefinitely event needs, until the floor is met; logs a warning when it acts.
-    `free_bytes` measures free space (default: the file system's, via shutil.disk_usage)."""
-    recordings_dir = media_dir / RECORDINGS_DIR_NAME
-    recordings_dir.mkdir(parents=True, exist_ok=True)
-    free = free_bytes(recordings_dir) if free_bytes is not None else shutil.disk_usage(recordings_dir).free
-    segments, events = _load(database, None)
-    floor = free_space_floor(segments, now) if min_free_bytes is None else min_free_bytes
-    if free >= floor:
-        return SweepReport()
-    policies = {name: RetentionPolicy.from_camera(camera) for name, camera in cameras.items()}
-    victims = disk_pressure_victims(segments, events, policies, floor - free, now)
-    logger.warning("recordings disk has %.0f MB free, below the %.0f MB floor: deleting the %d oldest "
-                   "unretained segment(s) (%.0f MB)", free / BYTES_PER_MB, floor / BYTES_PER_MB,
-                   len(victims), sum(v.size for v in victims) / BYTES_PER_MB)
-    if not victims:
-        logger.warning("nothing left to delete: every remaining recording is retained; free disk space")
-        return SweepReport()
-    freed = delete_segments(database, media_dir, [v.id for v in victims])
-    return SweepReport(segments=len(victims), bytes_freed=freed)
+    """One disk-pressure relief (roost.record.disk_pressure) trusting the rows for what is in
+    progress: below `min_free_bytes` free (default: the floor from the recording rate), it
+    deletes leftovers, then the oldest recordings no in-progress or retained event needs,
+    then old snapshots. `free_bytes` measures free space (default: the file system's)."""
+    pressure = DiskPressure(database, cameras, media_dir, min_free_bytes=min_free_bytes, free_bytes=free_bytes)
+    if min_free_bytes is None:
+        pressure.recent = _load(database, None)[0]
+    report = pressure.relieve(now)
+    return SweepReport(segments=report.segments, bytes_freed=report.bytes_freed, snapshots=report.snapshots)
 
 
 def reconcile_event_media(database: Database, media_dir: Path) -> int:

@@ -33,9 +33,10 @@ from roost.events.clip_cache import ClipCache
 from roost.events.clips import ClipSettings, clip_wanted, mark_has_clip
 from roost.record.activity import ActivityLog
 from roost.record.command import recorder_stream
-from roost.record.expiry import BYTES_PER_MB, SweepReport, relieve_disk_pressure, run_retention
+from roost.record.disk_pressure import DiskPressure, InProgress
+from roost.record.expiry import BYTES_PER_MB, SweepReport, run_retention
 from roost.record.probe import segment_duration
-from roost.record.retention import free_space_floor, Segment
+from roost.record.retention import Segment
 from roost.record.segments import CACHE_DIR_NAME, RECORDINGS_DIR_NAME, CacheSegment, cache_segments, recording_path
 from roost.store import Database
 from roost.store.models import EventRow, RecordingRow
@@ -75,7 +76,8 @@ class RecordingMaintainer:
 
     def __init__(self, database: Database, cameras: Mapping[str, CameraConfig], media_dir: Path,
                  cache_dir: Path | None = None, clock: Callable[[], float] = time.time,
-                 min_free_bytes: int | None = None, interval_s: float = PASS_INTERVAL_S) -> None:
+                 min_free_bytes: int | None = None, interval_s: float = PASS_INTERVAL_S,
+                 in_progress: InProgress | None = None) -> None:
         self.database = database
         self.cameras = dict(cameras)
         self.media_dir = media_dir
@@ -85,6 +87,9 @@ class RecordingMaintainer:
         self.min_free_bytes = min_free_bytes
         self.interval_s = interval_s
         self.activity = ActivityLog()
+        #: Frees space from whatever Roost wrote when the volume runs low; `in_progress`
+        #: (ids of the events being tracked) says which open events really are open.
+        self.disk = DiskPressure(database, self.cameras, media_dir, in_progress, min_free_bytes)
         self.last_indexed_end: dict[str, float] = {}
         self._recent: collections.deque[Segment] = collections.deque()
         self._pending_clips: dict[str, float] = {}  # event id → time requested
@@ -95,6 +100,9 @@ class RecordingMaintainer:
         self._next_sweep = 0.0
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._run, name="recording-maintainer", daemon=True)
+        # Disk pressure on its own thread: a pass of the other steps may wait on the database,
+        # and relief is what lets a full disk's held writes through.
+        self._disk_thread = threading.Thread(target=self._watch_disk, name="disk-pressure", daemon=True)
 
     def note_activity(self, camera: str, frame_time: float, motion: bool, active_objects: int) -> None:
         """Report one processed frame of `camera` (epoch s): whether it had motion and how
@@ -111,12 +119,15 @@ class RecordingMaintainer:
         self.cache_dir.mkdir(parents=True, exist_ok=True)
         self.recordings_dir.mkdir(parents=True, exist_ok=True)
         self._thread.start()
+        self._disk_thread.start()
 
     def stop(self, timeout: float = 30.0) -> None:
         """Stop after the current pass; call after stopping the recorders, so the last
         segments they closed are indexed by a final pass."""
         self._stopping.set()
         self._thread.join(timeout)
+        if self._disk_thread.is_alive():
+            self._disk_thread.join(timeout)
         self.process_cache(self.clock(), include_newest=True)
         # events ended by the stop itself: decide has_clip with the recordings there are now
         self.mark_ready_clips(float("inf"))
@@ -124,7 +135,7 @@ class RecordingMaintainer:
     def _run(self) -> None:
         while not self._stopping.wait(self.interval_s):
             now = self.clock()
-            for step in (self.process_cache, self.mark_ready_clips, self.check_disk, self.prune_clip_cache):
+            for step in (self.process_cache, self.mark_ready_clips, self.prune_clip_cache):
                 try:
                     step(now)
                 except Exception:  # keep recording bookkeeping alive; the next pass retries
@@ -135,6 +146,13 @@ class RecordingMaintainer:
                     self.sweep(now)
                 except Exception:
                     logger.exception("retention sweep failed; retrying in %.0f s", self.sweep_every_s)
+
+    def _watch_disk(self) -> None:
+        while not self._stopping.wait(self.interval_s):
+            try:
+                self.check_disk(self.clock())
+            except Exception:  # the next pass retries
+                logger.exception("disk pressure check failed")
 
     def finished_segments(self, include_newest: bool = False) -> list[CacheSegment]:
         """Cache segments that ffmpeg is done with, oldest first. `include_newest`: trust
@@ -193,9 +211,11 @@ class RecordingMaintainer:
         row = RecordingRow(id=new_recording_id(segment.start_time), camera=segment.camera, path=str(target.resolve()),
                            start_time=segment.start_time, end_time=end, duration=duration,
                            motion=motion, objects=objects, segment_size=size / BYTES_PER_MB)
-        self.database.write(lambda s: s.add(row))
+        self.database.write_unless_held(lambda s: s.add(row))  # a full disk must not stop indexing
         self.activity.forget_before(segment.camera, end)
         self.last_indexed_end[segment.camera] = max(end, self.last_indexed_end.get(segment.camera, 0.0))
+        while self._recent and self._recent[0].end_time < end - RATE_WINDOW_S:
+            self._recent.popleft()
         self._recent.append(Segment(row.id, row.camera, row.start_time, end, motion, objects, size))
         logger.debug("indexed %s (%.2f s, %d motion / %d object frames)", target, duration, motion, objects)
         return row
@@ -244,15 +264,11 @@ class RecordingMaintainer:
 
     def check_disk(self, now: float) -> SweepReport:
         """Relieve disk pressure when free space is under the floor (default: one hour at
-        the rate of the last ten minutes' segments)."""
-        while self._recent and self._recent[0].end_time < now - RATE_WINDOW_S:
-            self._recent.popleft()
-        floor = self.min_free_bytes
-        if floor is None:
-            floor = free_space_floor(list(self._recent), now, window_s=RATE_WINDOW_S)
-        if floor <= 0 or shutil.disk_usage(self.recordings_dir).free >= floor:
-            return SweepReport()
-        return relieve_disk_pressure(self.database, self.cameras, self.media_dir, now, floor)
+        the rate of the last ten minutes' segments, bounded by the volume's size)."""
+        recent = [s for s in list(self._recent) if s.end_time >= now - RATE_WINDOW_S]
+        self.disk.recent = recent
+        report = self.disk.relieve(now)
+        return SweepReport(segments=report.segments, bytes_freed=report.bytes_freed, snapshots=report.snapshots)
 
     def sweep(self, now: float) -> SweepReport:
         """One retention sweep (`record.retain`, event and snapshot retention)."""

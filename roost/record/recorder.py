@@ -6,17 +6,24 @@ the camera's `recordings` switch is on (or when legacy `save_clips` needs the se
 cache), stops it gracefully when the switch goes off (ffmpeg finishes the open segment),
 restarts it with a growing back-off when it exits, and kills it when no segment file has
 grown for a while (a camera that stopped sending without closing the connection).
+
+ffmpeg dies with the watching thread (parent-death signal), so a supervisor killed with
+SIGKILL leaves no recorder behind; the thread therefore ends ffmpeg itself before it
+returns. An ffmpeg killed by somebody else (SIGKILL, SIGTERM) is no camera failure: it is
+restarted at once.
 """
 
 from __future__ import annotations
 
 import collections
 import logging
+import signal
 import subprocess
 import threading
 import time
 from pathlib import Path
 
+from roost.children.parent_death import preexec_die_with_parent
 from roost.config.camera import CameraConfig
 from roost.controls import CameraControls
 from roost.ffmpeg import is_loopback_url, redact_credentials
@@ -37,6 +44,8 @@ STDERR_TAIL_LINES = 20
 LOOPBACK_MAX_RETRY_S = 1.0
 #: Quick exits in a row after which the recording input reads "failed".
 FAILED_AFTER = 3
+#: Exit codes of an ffmpeg that somebody killed: restarted at once, not counted as failures.
+KILLED_CODES = (-signal.SIGKILL, -signal.SIGTERM)
 
 
 class Recorder:
@@ -64,6 +73,7 @@ class Recorder:
         self._next_start = 0.0
         self._backoff = self.retry_interval
         self._quick_exits = 0
+        self._killed_by_us = False  # the stall watchdog's kill is a failure, somebody else's is not
         self._stderr_tail: collections.deque[str] = collections.deque(maxlen=STDERR_TAIL_LINES)
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"recorder-{camera_name}", daemon=True)
@@ -94,9 +104,15 @@ class Recorder:
         """Stop ffmpeg (it closes the open segment properly) and the watching thread."""
         self._stopping.set()
         self._thread.join(timeout)
-        self._end_ffmpeg("recorder stopping")
+        self._end_ffmpeg("recorder stopping")  # the thread did it already, unless it is stuck
 
     def _run(self) -> None:
+        try:
+            self._watch()
+        finally:
+            self._end_ffmpeg("recorder stopping")  # before this thread ends: ffmpeg dies with it
+
+    def _watch(self) -> None:
         while not self._stopping.is_set():
             try:
                 self._tick(time.monotonic())
@@ -116,6 +132,7 @@ class Recorder:
             elif now - self._started_at > self.stall_after and self._idle_for() > self.stall_after:
                 logger.warning("%s: no recording data for %.0f s; restarting ffmpeg",
                                self.camera_name, self._idle_for())
+                self._killed_by_us = True
                 process.kill()
             return
         if process is not None:
@@ -128,14 +145,20 @@ class Recorder:
             self.restarts += 1
         logger.info("%s: recording to %s", self.camera_name, self.cache_dir)
         self._stderr_tail.clear()
-        self._process = subprocess.Popen(self.command, stdin=subprocess.DEVNULL,
-                                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        self._process = subprocess.Popen(self.command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                         stderr=subprocess.PIPE, preexec_fn=preexec_die_with_parent)
         self._started_at = now
         threading.Thread(target=self._read_stderr, args=(self._process,),
                          name=f"recorder-{self.camera_name}-log", daemon=True).start()
 
     def _note_exit(self, process: subprocess.Popen[bytes], now: float) -> None:
         ran = now - self._started_at
+        if process.returncode in KILLED_CODES and not self._killed_by_us:
+            logger.error("%s: recording ffmpeg was killed (signal %d) after %.1f s; restarting it now",
+                         self.camera_name, -process.returncode, ran)
+            self._process, self._next_start = None, now
+            return
+        self._killed_by_us = False
         if ran >= HEALTHY_RUN_S:
             self._quick_exits = 0
         # retry_interval after a healthy run, doubling with each quick exit in a row.

@@ -3,10 +3,17 @@
 SQLite runs in WAL mode so the API's readers never block on the writer; every write goes
 through `DatabaseWriter`, one thread with a queue, so there is exactly one writer path per
 process. Any SQLAlchemy URL works (PostgreSQL for several nodes sharing one database).
+
+A full disk loses no write: a write failing with "database or disk is full" (or ENOSPC) is
+held back in memory with every write queued after it, in order, and retried every
+`HOLD_RETRY_S` until space returns (disk-pressure cleanup frees it). At most `MAX_HELD`
+writes are held; past that the oldest is given up, with an error in the log.
 """
 
 from __future__ import annotations
 
+import collections
+import errno
 import logging
 import os
 import queue
@@ -26,6 +33,10 @@ logger = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+#: While writes are held back (disk full), the first is retried this often (seconds).
+HOLD_RETRY_S = 1.0
+#: At most this many writes wait in memory for space; older ones are given up beyond.
+MAX_HELD = 20_000
 T = TypeVar("T")
 
 
@@ -104,9 +115,35 @@ class Database:
         """Run `work` on the writer thread, committed, and wait for its result."""
         return self.writer.submit(work).result()
 
+    def write_unless_held(self, work: Callable[[Session], Any]) -> None:
+        """Run `work` on the writer thread and wait for it, unless writes are held back for
+        lack of disk space: then it is queued behind them and this returns at once, so a
+        caller on a hot path (frame results, recording index) goes on."""
+        future = self.writer.submit(work)
+        while not future.done():
+            if self.writer.holding:
+                return
+            try:
+                future.result(timeout=0.5)
+            except TimeoutError:
+                continue
+        future.result()
+
     def close(self) -> None:
         self.writer.stop()
         self.engine.dispose()
+
+
+def is_disk_full(error: BaseException) -> bool:
+    """SQLite's "database or disk is full", or ENOSPC from the file system, however wrapped."""
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, OSError) and seen.errno == errno.ENOSPC:
+            return True
+        if "database or disk is full" in str(seen) or "No space left on device" in str(seen):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 class DatabaseWriter:
@@ -117,6 +154,10 @@ class DatabaseWriter:
         self._sessions = sessions
         self._queue: queue.Queue[tuple[Callable[[Session], Any], Future[Any]] | None] = queue.Queue()
         self.commits = 0
+        #: Writes held back while the disk is full, oldest first (only the writer thread touches it).
+        self._held: collections.deque[tuple[Callable[[Session], Any], Future[Any]]] = collections.deque()
+        self.holding = False  # True while writes wait for disk space
+        self.given_up = 0  # held writes dropped because more than MAX_HELD waited
         self._thread = threading.Thread(target=self._run, name="db-writer", daemon=True)
         self._thread.start()
 
@@ -125,24 +166,80 @@ class DatabaseWriter:
         self._queue.put((work, future))
         return future
 
+    @property
+    def held(self) -> int:
+        return len(self._held)
+
     def _run(self) -> None:
+        stopping = False
         while True:
-            item = self._queue.get()
-            if item is None:
-                return
-            work, future = item
-            if not future.set_running_or_notify_cancel():
-                continue
+            if self._held:
+                self._retry_held()
+                if stopping and not self._held:
+                    return
             try:
-                with self._sessions() as session, session.begin():
-                    result = work(session)
-                self.commits += 1  # before the caller hears of it, so its next read is fresh
-                future.set_result(result)
-            except Exception as error:  # handed to the caller through the future
-                logger.exception("database write failed")
-                future.set_exception(error)
+                item = self._queue.get(timeout=HOLD_RETRY_S if self._held else None)
+            except queue.Empty:
+                continue
+            if item is None:
+                if not self._held:
+                    return
+                stopping = True
+                continue
+            if self._held:
+                self._hold(item)
+                continue
+            self._attempt(item)
+
+    def _attempt(self, item: tuple[Callable[[Session], Any], Future[Any]]) -> bool:
+        """Run one write; False when it was held back (disk full)."""
+        work, future = item
+        if not future.set_running_or_notify_cancel():
+            return True
+        return self._execute(work, future)
+
+    def _execute(self, work: Callable[[Session], Any], future: Future[Any]) -> bool:
+        try:
+            with self._sessions() as session, session.begin():
+                result = work(session)
+        except Exception as error:
+            if is_disk_full(error):
+                if not self.holding:
+                    logger.error("database write failed: disk full; holding writes in memory until space "
+                                 "returns (%s)", error)
+                self.holding = True
+                self._held.appendleft((work, future))  # first in line: order is kept
+                return False
+            logger.exception("database write failed")
+            future.set_exception(error)
+            return True
+        self.commits += 1  # before the caller hears of it, so its next read is fresh
+        future.set_result(result)
+        return True
+
+    def _hold(self, item: tuple[Callable[[Session], Any], Future[Any]]) -> None:
+        work, future = item
+        if not future.set_running_or_notify_cancel():
+            return
+        self._held.append((work, future))
+        while len(self._held) > MAX_HELD:
+            _, oldest = self._held.popleft()
+            self.given_up += 1
+            logger.error("more than %d database writes held back for lack of space; the oldest is given up",
+                         MAX_HELD)
+            oldest.set_exception(OSError(errno.ENOSPC, "database write given up: disk full for too long"))
+
+    def _retry_held(self) -> None:
+        """Write what is held, in order, until one fails again for lack of space."""
+        while self._held:
+            work, future = self._held.popleft()
+            if not self._execute(work, future):
+                return
+        self.holding = False
+        logger.warning("disk space is back: the database writes held back are written")
 
     def stop(self) -> None:
-        """Finish queued writes, then end the thread."""
+        """Finish queued writes, then end the thread (held writes get `HOLD_RETRY_S`-spaced
+        tries until the join below gives up)."""
         self._queue.put(None)
         self._thread.join(timeout=30)
