@@ -28,6 +28,7 @@ from roost.config.camera import CameraConfig
 from roost.controls import CameraControls
 from roost.ffmpeg import is_loopback_url, redact_credentials
 from roost.record.command import recorder_command, segment_seconds
+from roost.record.ffmpeg_log import FfmpegLog
 from roost.record.segments import cache_segments
 
 logger = logging.getLogger(__name__)
@@ -79,7 +80,7 @@ class Recorder:
         self._thread = threading.Thread(target=self._run, name=f"recorder-{camera_name}", daemon=True)
         self.restarts = 0  # ffmpeg starts after the first, for stats and tests
         self.last_error: str | None = None
-        self._ffmpeg_log = logging.getLogger(f"{__name__}.ffmpeg.{camera_name}")
+        self._ffmpeg_log = FfmpegLog(logging.getLogger(f"{__name__}.ffmpeg.{camera_name}"))
 
     @property
     def pid(self) -> int | None:
@@ -213,6 +214,5 @@ class Recorder:
         assert process.stderr is not None
         for raw in process.stderr:
             line = raw.decode(errors="replace").rstrip()
-            if line:
+            if line and self._ffmpeg_log.line(redact_credentials(line)):
                 self._stderr_tail.append(line)
-                self._ffmpeg_log.error("%s", redact_credentials(line))  # Frigate logs all ffmpeg output as errors
