@@ -11,7 +11,7 @@ from roost import FRIGATE_STYLE_VERSION, __version__
 from roost.config.errors import ConfigError
 from roost.config.services import RUNNABLE_DETECTOR_TYPES
 from roost.config.source import config_origin
-from roost.logs import LOG_FORMAT
+from roost.logs import LOG_FORMAT, quiet_libraries
 from roost.paths import media_dir as default_media_dir
 
 
@@ -92,6 +92,7 @@ def _version(_args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
+    quiet_libraries()
     return int(args.handler(args))
 
 

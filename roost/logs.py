@@ -40,6 +40,16 @@ def roost_logger_name(name: str) -> str:
     return name
 
 
+#: Libraries whose info lines say nothing to a user (Alembic lists its plug-ins at every
+#: start); their warnings still show, and `logger.logs` can set them lower.
+QUIET_LIBRARIES = ("alembic.runtime.plugins",)
+
+
+def quiet_libraries() -> None:
+    for name in QUIET_LIBRARIES:
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
 def configure_logging(config: LoggerConfig) -> None:
     root = logging.getLogger()
     if not root.handlers:
@@ -47,5 +57,6 @@ def configure_logging(config: LoggerConfig) -> None:
         handler.setFormatter(logging.Formatter(LOG_FORMAT))
         root.addHandler(handler)
     root.setLevel(config.default.upper())
+    quiet_libraries()
     for name, level in config.logs.items():
         logging.getLogger(roost_logger_name(name)).setLevel(level.upper())
