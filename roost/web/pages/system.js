@@ -48,8 +48,11 @@ const series = (samples, pick) => samples.map((s) => [s.t, pick(s)]).filter(([, 
 function CameraCard({ name, stats, samples }) {
   const figures = stats?.cameras?.[name] || {};
   const offline = stats && !(figures.camera_fps > 0);
-  return html`<${Card} title=${name} class="system-camera" actions=${offline
-    ? html`<span class="badge badge-danger">offline</span>` : html`<span class="badge badge-ok">online</span>`}>
+  // stalled: its camera process is dead or stuck (restarting); the figures are not current
+  const state = offline ? html`<span class="badge badge-danger">offline</span>`
+    : figures.stalled ? html`<span class="badge badge-warn" title="The camera process is not turning; Roost restarts it">stalled</span>`
+      : html`<span class="badge badge-ok">online</span>`;
+  return html`<${Card} title=${name} class="system-camera" actions=${state}>
     ${offline && figures.ffmpeg_error && html`<p class="system-error small">${figures.ffmpeg_error}</p>`}
     <div class="spark-grid">
       ${CAMERA_FIGURES.map(([key, label], i) => html`<${Sparkline} key=${key} label=${label}
@@ -141,7 +144,8 @@ export default function System() {
       <${Card} title="Detectors" class="system-detectors">
         ${detectors.length ? detectors.map(([name, d]) => html`<div class="detector" key=${name}>
           <${Sparkline} label=${`${name} inference`} unit=" ms" points=${series(samples, (s) => s.detectors?.[name])} />
-          <p class="muted small">pid ${d.pid ?? '—'} · ${d.detection_start ? 'busy' : 'idle'}</p></div>`)
+          <p class="muted small">pid ${d.pid ?? '—'} · ${d.stalled ? html`<span class="badge badge-warn">stalled</span>`
+            : d.detection_start ? 'busy' : 'idle'}</p></div>`)
           : html`<${Empty}>No detector is running.<//>`}
       <//>
       <${Storage} stats=${stats} />
