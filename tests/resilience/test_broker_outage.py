@@ -1,4 +1,4 @@
-"""The MQTT broker stopped for a while (20 s: long enough for events to start and end while
+"""The MQTT broker stopped for 60 s (as the hardening issue asks; events start and end while
 it is away) loses nothing: every event's `new` and `end` reach a subscriber with a
 persistent session once the broker is back."""
 
@@ -18,7 +18,7 @@ from roost.paths import model_cache_dir
 
 from resilience_harness import EventLedger, event_rows, raw_config
 
-OUTAGE_S = 20.0
+OUTAGE_S = 60.0
 
 
 def test_events_during_a_broker_outage_all_arrive_after_it(busy_scene: Path, mosquitto: Any, tmp_path: Path) -> None:

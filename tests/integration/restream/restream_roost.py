@@ -25,7 +25,8 @@ def with_password(url: str) -> str:
 
 
 def roost_on(camera_url: str, media: Path, name: str = "front", record: bool = True,
-             width: int = 320, height: int = 240, more_cameras: dict[str, str] | None = None) -> Supervisor:
+             width: int = 320, height: int = 240, more_cameras: dict[str, str] | None = None,
+             allowed_origins: list[str] | None = None) -> Supervisor:
     """Roost with camera `name` on `camera_url` (detect + record), and `more_cameras`
     (name → URL, detect only)."""
     api_port, rtsp_port = free_port(), free_port()
@@ -34,7 +35,8 @@ def roost_on(camera_url: str, media: Path, name: str = "front", record: bool = T
              for other, url in (more_cameras or {}).items()}
     loaded = validate_raw({
         "mqtt": {"enabled": False},
-        "api": {"host": "127.0.0.1", "port": api_port}, "auth": {"enabled": False},
+        "api": {"host": "127.0.0.1", "port": api_port, "allowed_origins": allowed_origins or []},
+        "auth": {"enabled": False},
         "go2rtc": {"rtsp": {"listen": f"127.0.0.1:{rtsp_port}"}},
         "detectors": {"cpu": {"type": "cpu", "num_threads": 1}},
         "ffmpeg": {"retry_interval": 1},

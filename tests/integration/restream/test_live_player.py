@@ -40,8 +40,10 @@ TEST_PAGE = """<!doctype html><html><body style="margin:0;background:#000">
 
 
 @pytest.fixture
-def roost(rtsp_cameras: SimulatedCameras, tmp_path: Path) -> Iterator[Supervisor]:
-    supervisor = roost_on(rtsp_cameras.url("good"), tmp_path / "media", record=False)
+def roost(rtsp_cameras: SimulatedCameras, site: str, tmp_path: Path) -> Iterator[Supervisor]:
+    # The test page is another origin: Roost lets its pages open the live websocket only
+    # when it is listed (cross-site requests are refused otherwise).
+    supervisor = roost_on(rtsp_cameras.url("good"), tmp_path / "media", record=False, allowed_origins=[site])
     try:
         yield supervisor
     finally:
