@@ -99,5 +99,5 @@ def test_serve_refuses_to_run_when_its_api_port_is_taken(tmp_path: Path) -> None
         taken.close()
     assert done.returncode == 1, done.stdout + done.stderr
     output = done.stdout + done.stderr
-    assert f"Roost cannot start: the HTTP API could not listen on 0.0.0.0:{port}" in output
+    assert f"Roost cannot start: the HTTP API could not listen on 127.0.0.1:{port}" in output  # loopback by default
     assert "Roost started" not in output and "Roost stopped" in output
