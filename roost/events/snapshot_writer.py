@@ -133,10 +133,11 @@ class SnapshotWriter:
         if stored:
             clean = clean_webp(frame) if camera.snapshots.clean_copy else None
             stored = self._write(job, jpeg, clean)
-        if stored:
-            thumbnail = thumbnail_base64(thumbnail_jpeg(frame, shot.region))
-            self.database.writer.submit(functools.partial(
-                _store_snapshot, event_id=job.object_id, thumbnail=thumbnail, snapshot=shot.to_json()))
+        # The thumbnail lives in the row, so every event has one (as in Frigate), also when
+        # the snapshot files are not kept (snapshots off, no room).
+        thumbnail = thumbnail_base64(thumbnail_jpeg(frame, shot.region))
+        self.database.writer.submit(functools.partial(
+            _store_snapshot, event_id=job.object_id, thumbnail=thumbnail, snapshot=shot.to_json(), stored=stored))
         self.rendered += 1
         self.on_rendered(job.object_id, shot, stored)
 
@@ -157,9 +158,11 @@ def _no_room(job: SnapshotJob, why: str) -> bool:
     return False
 
 
-def _store_snapshot(session: Session, event_id: str, thumbnail: str, snapshot: dict[str, Any]) -> None:
+def _store_snapshot(session: Session, event_id: str, thumbnail: str, snapshot: dict[str, Any],
+                    stored: bool = True) -> None:
     row = session.get(EventRow, event_id)
     if row is not None:
         row.thumbnail = thumbnail
-        row.has_snapshot = True
-        row.snapshot = snapshot
+        if stored:
+            row.has_snapshot = True
+            row.snapshot = snapshot

@@ -142,6 +142,7 @@ def test_has_snapshot_only_once_the_files_exist_and_not_when_snapshots_are_off(r
     for other in second:
         assert not snapshot_files(rig.clips, "yard", other).jpeg.exists()
         assert not rig.rows()[other].has_snapshot
+        assert rig.rows()[other].thumbnail  # the row's thumbnail is kept all the same (as in Frigate)
         assert not any(m.after.has_snapshot for m in messages if isinstance(m, EventChange) and m.after.id == other)
 
 
