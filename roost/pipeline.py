@@ -135,7 +135,8 @@ class Pipeline:
         procs.camera = self.ctx.Process(
             target=run_camera, name=f"camera:{procs.name}", daemon=True,
             args=(procs.name, self.config.cameras[procs.name], ring, procs.frames, self.results, detector,
-                  self.controls[procs.name], self.stop_event, procs.camera_values, self.config.logger))
+                  self.controls[procs.name], self.stop_event, procs.camera_values, self.config.logger,
+                  self.config.model.attributes_map))
         procs.camera.start()
 
     def restart_crashed(self) -> None:

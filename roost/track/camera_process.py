@@ -19,7 +19,7 @@ from typing import Any
 from roost.capture.frame import Frame
 from roost.capture.frame_ring import FrameRing
 from roost.config.camera import CameraConfig
-from roost.config.services import LoggerConfig
+from roost.config.services import DEFAULT_ATTRIBUTES_MAP, LoggerConfig
 from roost.controls import CameraControls
 from roost.logs import configure_logging
 from roost.track.camera import CameraPipeline, RegionDetector
@@ -99,12 +99,14 @@ class RingSpec:
 
 def run_camera(name: str, camera: CameraConfig, ring_spec: RingSpec, frames: mp.Queue[Frame],
                results: mp.Queue[FrameResult], detector: RegionDetector, controls: CameraControls,
-               stop: MpEvent, values: CameraValues, logger_config: LoggerConfig | None = None) -> None:
+               stop: MpEvent, values: CameraValues, logger_config: LoggerConfig | None = None,
+               attributes_map: dict[str, list[str]] | None = None) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     configure_logging(logger_config or LoggerConfig())
     values.pid.value = os.getpid()
     ring = FrameRing.attach(ring_spec.name, ring_spec.height, ring_spec.width, ring_spec.slots)
-    pipeline = CameraPipeline(name, camera, detector, controls)
+    pipeline = CameraPipeline(name, camera, detector, controls,
+                              DEFAULT_ATTRIBUTES_MAP if attributes_map is None else attributes_map)
     processed: collections.deque[tuple[float, int]] = collections.deque()  # (time, regions run)
     sender = ResultSender(results)
     try:
