@@ -35,6 +35,7 @@ router = APIRouter(tags=["annotations"])
 
 MEDIA_TYPES = {".jpg": "image/jpeg", ".png": "image/png", ".webp": "image/webp"}
 MAX_PAGE = 200
+MAX_OFFSET = 10_000_000
 VerifiedFilter = Literal["0", "1", "true", "false"]
 
 
@@ -155,7 +156,7 @@ def send(body: SendBody, context: Ctx) -> JSONResponse:
 
 @router.get("/annotations", summary="Annotation frames, newest capture first")
 def list_frames(context: Ctx, verified: VerifiedFilter | None = None, camera: str | None = Query(None, max_length=64),
-                limit: int = Query(60, ge=1, le=MAX_PAGE), offset: int = Query(0, ge=0)) -> JSONResponse:
+                limit: int = Query(60, ge=1, le=MAX_PAGE), offset: int = Query(0, ge=0, le=MAX_OFFSET)) -> JSONResponse:
     store = store_of(context)
     chosen = None if verified is None else verified in ("1", "true")
     frames, total = store.page(chosen, camera or None, limit, offset)
