@@ -107,16 +107,28 @@ export function Editor({ frameId, show, verified }) {
   const labels = useLabels(config);
   const [frame, setFrame] = useState(null);
   const [error, setError] = useState(null);
-  const [boxes, setBoxes] = useState([]);
+  const [boxes, setBoxesState] = useState([]);
   const [saved, setSaved] = useState('[]');
-  const [selected, setSelected] = useState(-1);
-  const [newLabel, setNewLabel] = useState('person');
+  const [selected, setSelectedState] = useState(-1);
+  const [newLabel, setNewLabelState] = useState('person');
   const [drawing, setDrawing] = useState(null);
   const [order, setOrder] = useState([]);
   const [busy, setBusy] = useState(false);
   const [confirming, setConfirming] = useState(false);
   const [unit, setUnit] = useState(1);
   const svgRef = useRef(null);
+  // The latest boxes, selection and new-box label, kept in step synchronously: keys pressed
+  // faster than the page re-renders must act on what the previous key did.
+  const now = useRef({ boxes: [], selected: -1, newLabel: 'person' });
+  const setBoxes = (next) => {
+    now.current.boxes = typeof next === 'function' ? next(now.current.boxes) : next;
+    setBoxesState(now.current.boxes);
+  };
+  const setSelected = (next) => {
+    now.current.selected = typeof next === 'function' ? next(now.current.selected) : next;
+    setSelectedState(now.current.selected);
+  };
+  const setNewLabel = (label) => { now.current.newLabel = label; setNewLabelState(label); };
   const drag = useRef(null);
   const admin = isAdmin();
   const id = encodeURIComponent(frameId);
@@ -186,12 +198,14 @@ export function Editor({ frameId, show, verified }) {
       const box = normalised([d.start[0], d.start[1], x, y], frame.width, frame.height);
       setDrawing(null);
       if (box[2] - box[0] < MIN_SIDE || box[3] - box[1] < MIN_SIDE) return;
-      setBoxes((list) => { setSelected(list.length); return [...list, { label: newLabel, box, score: null, source: 'user' }]; });
+      const list = now.current.boxes;
+      setBoxes([...list, { label: now.current.newLabel, box, score: null, source: 'user' }]);
+      setSelected(list.length);
     },
   };
 
   const save = async () => {
-    const answer = await api.put(`api/annotations/${id}`, { boxes: boxes.map(({ label, box }) => ({ label, box })) });
+    const answer = await api.put(`api/annotations/${id}`, { boxes: now.current.boxes.map(({ label, box }) => ({ label, box })) });
     take(answer.frame);
     return answer.frame;
   };
@@ -207,7 +221,7 @@ export function Editor({ frameId, show, verified }) {
     }
   };
   const verify = (on) => run(async () => {
-    if (on && dirty) await save();
+    if (on && keyOf(now.current.boxes) !== saved) await save();
     const answer = on ? await api.post(`api/annotations/${id}/verify`) : await api.del(`api/annotations/${id}/verify`);
     take(answer.frame);
   }, on ? 'Verified' : 'No longer verified');
@@ -235,50 +249,55 @@ export function Editor({ frameId, show, verified }) {
     const h = Math.round(frame.height / 4);
     const x = Math.round((frame.width - w) / 2);
     const y = Math.round((frame.height - h) / 2);
-    setBoxes((list) => { setSelected(list.length); return [...list, { label: newLabel, box: [x, y, x + w, y + h], score: null, source: 'user' }]; });
+    const list = now.current.boxes;
+    setBoxes([...list, { label: now.current.newLabel, box: [x, y, x + w, y + h], score: null, source: 'user' }]);
+    setSelected(list.length);
   };
   const deleteBox = (index) => { setBoxes((list) => list.filter((_, i) => i !== index)); setSelected(-1); };
 
+  const keyHandler = useRef(null);
+  keyHandler.current = (e) => {
+    const { selected, boxes } = now.current;
+    if (!frame || EDITABLE.test(document.activeElement?.tagName || '') || e.ctrlKey || e.metaKey) return;
+    if (document.querySelector('dialog[open]')) return;
+    const step = e.shiftKey ? 10 : 1;
+    const arrows = { ArrowLeft: [-step, 0], ArrowRight: [step, 0], ArrowUp: [0, -step], ArrowDown: [0, step] };
+    if (e.key === ',' || e.key === '.') { e.preventDefault(); go(e.key === '.' ? 1 : -1); return; }
+    if (!admin) return;
+    if (e.key in arrows && selected >= 0) {
+      e.preventDefault();
+      const [dx, dy] = arrows[e.key];
+      change(selected, (b) => {
+        const [x1, y1, x2, y2] = b.box;
+        if (e.altKey) return { box: normalised([x1, y1, Math.max(x2 + dx, x1 + MIN_SIDE), Math.max(y2 + dy, y1 + MIN_SIDE)], frame.width, frame.height), source: 'user', score: null };
+        const mx = clamp(dx, -x1, frame.width - x2);
+        const my = clamp(dy, -y1, frame.height - y2);
+        return { box: [x1 + mx, y1 + my, x2 + mx, y2 + my], source: 'user', score: null };
+      });
+    } else if ((e.key === 'Delete' || e.key === 'Backspace') && selected >= 0) {
+      e.preventDefault(); deleteBox(selected);
+    } else if (e.key === 'Escape') {
+      setSelected(-1);
+    } else if (e.key === '[' || e.key === ']') {
+      const n = boxes.length;
+      if (n) setSelected((s) => (s < 0 ? (e.key === ']' ? 0 : n - 1) : (s + (e.key === ']' ? 1 : -1) + n) % n));
+    } else if (/^[1-9]$/.test(e.key) && Number(e.key) <= Math.min(QUICK_KEYS, labels.plus.length)) {
+      const label = labels.plus[Number(e.key) - 1];
+      setNewLabel(label);
+      if (selected >= 0) change(selected, () => ({ label }));
+    } else if (e.key === 'a') {
+      addCentred();
+    } else if (e.key === 's') {
+      e.preventDefault(); run(save, 'Saved');
+    } else if (e.key === 'v') {
+      verify(true);
+    }
+  };
   useEffect(() => {
-    const onKey = (e) => {
-      if (!frame || EDITABLE.test(document.activeElement?.tagName || '') || e.ctrlKey || e.metaKey) return;
-      if (document.querySelector('dialog[open]')) return;
-      const step = e.shiftKey ? 10 : 1;
-      const arrows = { ArrowLeft: [-step, 0], ArrowRight: [step, 0], ArrowUp: [0, -step], ArrowDown: [0, step] };
-      if (e.key === ',' || e.key === '.') { e.preventDefault(); go(e.key === '.' ? 1 : -1); return; }
-      if (!admin) return;
-      if (e.key in arrows && selected >= 0) {
-        e.preventDefault();
-        const [dx, dy] = arrows[e.key];
-        change(selected, (b) => {
-          const [x1, y1, x2, y2] = b.box;
-          if (e.altKey) return { box: normalised([x1, y1, Math.max(x2 + dx, x1 + MIN_SIDE), Math.max(y2 + dy, y1 + MIN_SIDE)], frame.width, frame.height), source: 'user', score: null };
-          const mx = clamp(dx, -x1, frame.width - x2);
-          const my = clamp(dy, -y1, frame.height - y2);
-          return { box: [x1 + mx, y1 + my, x2 + mx, y2 + my], source: 'user', score: null };
-        });
-      } else if ((e.key === 'Delete' || e.key === 'Backspace') && selected >= 0) {
-        e.preventDefault(); deleteBox(selected);
-      } else if (e.key === 'Escape') {
-        setSelected(-1);
-      } else if (e.key === '[' || e.key === ']') {
-        const n = boxes.length;
-        if (n) setSelected((s) => (s < 0 ? (e.key === ']' ? 0 : n - 1) : (s + (e.key === ']' ? 1 : -1) + n) % n));
-      } else if (/^[1-9]$/.test(e.key) && Number(e.key) <= Math.min(QUICK_KEYS, labels.plus.length)) {
-        const label = labels.plus[Number(e.key) - 1];
-        setNewLabel(label);
-        if (selected >= 0) change(selected, () => ({ label }));
-      } else if (e.key === 'a') {
-        addCentred();
-      } else if (e.key === 's') {
-        e.preventDefault(); run(save, 'Saved');
-      } else if (e.key === 'v') {
-        verify(true);
-      }
-    };
+    const onKey = (e) => keyHandler.current(e);
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  });
+  }, []);
 
   if (error) return html`<main class="page"><${ErrorBox} error=${error} /><p><a href=${href('annotate', [], { show })}>All frames</a></p></main>`;
   if (!frame) return html`<main class="page page-loading"><${Spinner} /></main>`;
