@@ -16,7 +16,9 @@ SUMMARY_INTERVAL_S = 60.0
 
 
 def is_timestamp_correction(line: str) -> bool:
-    """>>> is_timestamp_correction("[segment @ 0x1] Non-monotonous DTS in output stream 0:0; previous: 5, current: 4")
+    """Whether `line` is ffmpeg reporting a packet timestamp it corrected.
+
+    >>> is_timestamp_correction("[segment @ 0x1] Non-monotonous DTS in output stream 0:0; previous: 5, current: 4")
     True
     >>> is_timestamp_correction("rtsp://cam/: Connection refused")
     False
