@@ -1,4 +1,4 @@
-"""What a classifier head reads: pooled feature maps from two depths of the frozen backbone.
+"""What a classifier head reads: pooled feature maps from three depths of the frozen backbone.
 
 The exported backbone ends in the ImageNet features (the 1280-d pooled output of its last
 1×1 convolution). Those describe *what* is in a crop (a person) more than its colours and
@@ -6,14 +6,20 @@ where they are, so on the bench's people-by-trouser-colour task a head on them l
 which people it had seen: 0.81 on later footage at 10 examples per class. The head now
 reads, from the same single pass:
 
-- the output of block 15's projection (320 channels, stride 32: 7×7 at 224 px) and
-- the output of block 10 (112 channels, stride 16: 14×14),
+- the output of block 15's projection (320 channels, stride 32: 7×7 at 224 px),
+- the output of block 10 (112 channels, stride 16: 14×14), and
+- the output of block 7 (80 channels, stride 16: 14×14), a shallower, more colour-bound
+  map, over the crop's centre column only (`column_edges`: the middle 6 of 14 columns),
+  where an object crop (`square_crop`, centred on the box) has its object and not the
+  background beside it,
 
-each averaged over the whole map and over its top and bottom halves (a helmet is on top,
-trousers are at the bottom): 3·320 + 3·112 = 1296 values. bench/train.py: 0.89 at 10
-per class on the same task (see the README's classification section for the table).
-The head's L2 penalty works on standardised features, so the two depths weigh the same
-per value whatever their scale.
+each averaged over its whole area and over its top and bottom halves (a helmet is on top,
+trousers are at the bottom): 3·320 + 3·112 + 3·80 = 1536 values. bench/train.py at 10
+examples per class on later footage: 0.81 (ImageNet output) → 0.88 (blocks 15 + 10) →
+see the README's classification section for the figures with block 7 (simulated over 16
+draws: +0.01 with block 7 over whole rows, +0.02 over the centre column).
+The head whitens its inputs (`roost.train.head`), so the three depths weigh the same per
+value whatever their scale.
 
 `head_feature_graph` rewrites the exported backbone (tensor names as torch's exporter
 writes them; `check_backbone` at setup fails loudly if a re-export changed them), so no
@@ -38,18 +44,21 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Tap:
-    """A feature map inside the backbone: tensor name, channels, stride in input pixels."""
+    """A feature map inside the backbone: tensor name, channels, stride in input pixels, and
+    whether it is pooled over the centre column only (`column_edges`) or the full width."""
 
     tensor: str
     channels: int
     stride: int
+    centre_column: bool = False
 
 
-TAPS = (Tap("/_blocks.15/_project_conv/Conv_output_0", 320, 32), Tap("/_blocks.10/Add_output_0", 112, 16))
+TAPS = (Tap("/_blocks.15/_project_conv/Conv_output_0", 320, 32), Tap("/_blocks.10/Add_output_0", 112, 16),
+        Tap("/_blocks.7/Add_output_0", 80, 16, centre_column=True))
 #: Horizontal bands each map is also averaged over (besides the whole map).
 ROWS = 2
 #: Changes whenever TAPS/ROWS change, so cached features of another layout are rebuilt.
-FEATURE_LAYOUT = "b15proj+b10add:mean+2rows"
+FEATURE_LAYOUT = "b15proj+b10add:mean+2rows;b7add:centre+2rows"
 
 
 def head_feature_dim(taps: tuple[Tap, ...] = TAPS) -> int:
@@ -65,22 +74,47 @@ def band_edges(height: int, rows: int = ROWS) -> list[int]:
     return [int(np.ceil(height * i / rows)) for i in range(rows + 1)]
 
 
+def column_edges(width: int) -> tuple[int, int]:
+    """First and past-the-last column of the centre column of a map `width` wide: the middle
+    half, rounded inwards (`ceil(width / 4)` columns off each side).
+
+    >>> column_edges(14), column_edges(7)
+    ((4, 10), (2, 5))
+    """
+    margin = -(-width // 4)
+    return margin, width - margin
+
+
+def _slice(source: str, prefix: str, start: int, end: int, axis: int) -> tuple[onnx.NodeProto, list[onnx.TensorProto]]:
+    constants = [numpy_helper.from_array(np.array([start], np.int64), f"{prefix}_start"),
+                 numpy_helper.from_array(np.array([end], np.int64), f"{prefix}_end"),
+                 numpy_helper.from_array(np.array([axis], np.int64), f"{prefix}_axis")]
+    node = helper.make_node("Slice", [source, f"{prefix}_start", f"{prefix}_end", f"{prefix}_axis"],
+                            [f"{prefix}_out"], name=f"{prefix}_slice")
+    return node, constants
+
+
 def _pooled_nodes(tap: Tap, index: int, input_size: int) -> tuple[list[onnx.NodeProto], list[onnx.TensorProto], list[str]]:
     height = input_size // tap.stride
-    nodes = [helper.make_node("ReduceMean", [tap.tensor], [f"tap{index}_mean"], axes=[2, 3], keepdims=0,
-                              name=f"tap{index}_mean")]
+    nodes: list[onnx.NodeProto] = []
     constants: list[onnx.TensorProto] = []
+    source = tap.tensor
+    if tap.centre_column:
+        start, end = column_edges(height)  # the maps are square
+        node, consts = _slice(tap.tensor, f"tap{index}_centre", start, end, 3)
+        nodes.append(node)
+        constants += consts
+        source = node.output[0]
+    nodes.append(helper.make_node("ReduceMean", [source], [f"tap{index}_mean"], axes=[2, 3], keepdims=0,
+                                  name=f"tap{index}_mean"))
     outputs = [f"tap{index}_mean"]
     edges = band_edges(height)
     for band in range(ROWS):
         prefix = f"tap{index}_band{band}"
-        constants += [numpy_helper.from_array(np.array([edges[band]], np.int64), f"{prefix}_start"),
-                      numpy_helper.from_array(np.array([edges[band + 1]], np.int64), f"{prefix}_end"),
-                      numpy_helper.from_array(np.array([2], np.int64), f"{prefix}_axis")]
-        nodes += [helper.make_node("Slice", [tap.tensor, f"{prefix}_start", f"{prefix}_end", f"{prefix}_axis"],
-                                   [f"{prefix}_rows"], name=f"{prefix}_slice"),
-                  helper.make_node("ReduceMean", [f"{prefix}_rows"], [f"{prefix}_mean"], axes=[2, 3], keepdims=0,
-                                   name=f"{prefix}_mean")]
+        node, consts = _slice(source, prefix, edges[band], edges[band + 1], 2)
+        constants += consts
+        nodes += [node, helper.make_node("ReduceMean", [node.output[0]], [f"{prefix}_mean"], axes=[2, 3], keepdims=0,
+                                         name=f"{prefix}_mean")]
         outputs.append(f"{prefix}_mean")
     return nodes, constants, outputs
 
