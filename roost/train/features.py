@@ -44,21 +44,31 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Tap:
-    """A feature map inside the backbone: tensor name, channels, stride in input pixels, and
-    whether it is pooled over the centre column only (`column_edges`) or the full width."""
+    """A feature map inside the backbone: tensor name, channels, stride in input pixels,
+    whether it is pooled over the centre column only (`column_edges`) or the full width, and
+    a factor its pooled values are multiplied by (`SIMILARITY_SCALE_B7`)."""
 
     tensor: str
     channels: int
     stride: int
     centre_column: bool = False
+    scale: float = 1.0
 
 
-TAPS = (Tap("/_blocks.15/_project_conv/Conv_output_0", 320, 32), Tap("/_blocks.10/Add_output_0", 112, 16),
-        Tap("/_blocks.7/Add_output_0", 80, 16, centre_column=True))
+#: Block 7's values are scaled down by this. The head standardises every value, so for it
+#: the factor changes nothing (the same predictions to 1e-5); but cosine similarity of the
+#: raw features (near-duplicates, grouping by likeness, the wizard's distinct picks) is
+#: measured and thresholded on blocks 15 + 10, and unscaled block 7 (values about 3× as
+#: large) would carry as much of a crop's norm as block 15 and made the wizard's picks
+#: worse (bench/train.py `distinct_selection_embedding_vs_histogram` 1.01 → 0.97).
+SIMILARITY_SCALE_B7 = 0.1
+TAPS = (Tap("/_blocks.15/_project_conv/Conv_output_0", 320, 32),
+        Tap("/_blocks.10/Add_output_0", 112, 16),
+        Tap("/_blocks.7/Add_output_0", 80, 16, centre_column=True, scale=SIMILARITY_SCALE_B7))
 #: Horizontal bands each map is also averaged over (besides the whole map).
 ROWS = 2
 #: Changes whenever TAPS/ROWS change, so cached features of another layout are rebuilt.
-FEATURE_LAYOUT = "b15proj+b10add:mean+2rows;b7add:centre+2rows"
+FEATURE_LAYOUT = f"b15proj+b10add:mean+2rows;b7add:centre+2rows*{SIMILARITY_SCALE_B7:g}"
 
 
 def head_feature_dim(taps: tuple[Tap, ...] = TAPS) -> int:
@@ -105,6 +115,11 @@ def _pooled_nodes(tap: Tap, index: int, input_size: int) -> tuple[list[onnx.Node
         nodes.append(node)
         constants += consts
         source = node.output[0]
+    if tap.scale != 1.0:
+        constants.append(numpy_helper.from_array(np.array(tap.scale, np.float32), f"tap{index}_scale"))
+        nodes.append(helper.make_node("Mul", [source, f"tap{index}_scale"], [f"tap{index}_scaled"],
+                                      name=f"tap{index}_scale"))
+        source = f"tap{index}_scaled"
     nodes.append(helper.make_node("ReduceMean", [source], [f"tap{index}_mean"], axes=[2, 3], keepdims=0,
                                   name=f"tap{index}_mean"))
     outputs = [f"tap{index}_mean"]
