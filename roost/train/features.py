@@ -16,8 +16,9 @@ reads, from the same single pass:
 each averaged over its whole area and over its top and bottom halves (a helmet is on top,
 trousers are at the bottom): 3·320 + 3·112 + 3·80 = 1536 values. bench/train.py at 10
 examples per class on later footage: 0.81 (ImageNet output) → 0.88 (blocks 15 + 10) →
-see the README's classification section for the figures with block 7 (simulated over 16
-draws: +0.01 with block 7 over whole rows, +0.02 over the centre column).
+0.92 (+ block 7, the zoomed-out view and the whitened head; README's classifier section).
+Block 7 alone, paired over 16 draws with the other two: +0.007 pooled over whole rows,
++0.016 over the centre column (blocks 14, 4 or 2 instead: +0.000 to +0.006).
 The head whitens its inputs (`roost.train.head`), so the three depths weigh the same per
 value whatever their scale.
 
