@@ -18,7 +18,7 @@ trousers are at the bottom): 3·320 + 3·112 + 3·80 = 1536 values. bench/train.
 examples per class on later footage: 0.81 (ImageNet output) → 0.88 (blocks 15 + 10) →
 0.92 (+ block 7, the zoomed-out view and the whitened head; README's classifier section).
 Block 7 alone, paired over 16 draws with the other two: +0.007 pooled over whole rows,
-+0.016 over the centre column (blocks 14, 4 or 2 instead: +0.000 to +0.006).
++0.016 over the centre column (block 2's centre column instead +0.014, as well +0.006).
 The head whitens its inputs (`roost.train.head`), so the three depths weigh the same per
 value whatever their scale.
 
