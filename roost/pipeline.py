@@ -159,7 +159,7 @@ class Pipeline:
             target=run_camera, name=f"camera:{procs.name}", daemon=True,
             args=(procs.name, self.config.cameras[procs.name], ring, procs.frame_ready, writer, detector,
                   self.controls[procs.name], self.stop_event, procs.camera_values, self.config.logger,
-                  settings_reader))
+                  settings_reader, self.config.model.attributes_map))
         procs.camera.start()
         # Only the child holds the write end now, so its death ends the pipe for our reader.
         writer.close()

@@ -44,6 +44,9 @@ MULTIPART_TYPES = ("multipart/form-data",)
 UPLOAD_LIMIT = 50 * 10 * MiB + MiB
 #: Classifier archives (`POST /api/classification/import`).
 IMPORT_LIMIT = 200 * MiB
+#: Annotation sets (`POST /api/annotations/import`): the import route's own limit, plus the
+#: multipart framing around it.
+ANNOTATION_IMPORT_LIMIT = 512 * MiB + MiB
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,8 @@ class BodyRule:
 
 BODY_LIMITS = (
     BodyRule(re.compile(r"/classification/import"), IMPORT_LIMIT, ANY_TYPE),
+    # COCO / YOLO sets: a zip as the body or as a multipart part; the route checks the zip.
+    BodyRule(re.compile(r"/annotations/import"), ANNOTATION_IMPORT_LIMIT, ANY_TYPE),
     BodyRule(re.compile(r"/classification/[^/]+/dataset/[^/]+/upload"), UPLOAD_LIMIT, MULTIPART_TYPES),
     BodyRule(re.compile(r"/config/(save|validate)"), 4 * MiB, JSON_TYPES),  # the config text, JSON-escaped
 )

@@ -31,6 +31,7 @@ from roost.api.files import CACHE_PRIVATE, NO_STORE, file_response, read_image
 from roost.api.params import EVENT_ID, Ctx, not_found
 from roost.events.clips import concat_input, concat_span, recording_sources
 from roost.events.previews import preview_span, render_preview_gif
+from roost.events.recorded_frame import recorded_frame
 from roost.events.snapshots import Image, crop_to, resize_to_height, snapshot_files
 from roost.ffmpeg import ffmpeg_binary
 from roost.store.models import EventRow, ReviewSegmentRow
@@ -98,18 +99,10 @@ def _from_events(context: ApiContext, row: ReviewSegmentRow) -> Image | None:
 
 def _from_recordings(context: ApiContext, row: ReviewSegmentRow) -> Image | None:
     camera = context.loaded.config.cameras.get(row.camera)
-    sources = recording_sources(context.database, row.camera, row.start_time, row.start_time + 1, context.media_dir)
-    span = concat_span(sources, row.start_time, row.start_time + 1)
-    if span is None or camera is None:
+    if camera is None:
         return None
-    chosen, offset, duration = span
-    with tempfile.TemporaryDirectory(prefix="roost-review-thumb-") as work:
-        command = [ffmpeg_binary(camera.ffmpeg.path), "-hide_banner", "-loglevel", "error",
-                   *concat_input(chosen, offset, duration, Path(work)), "-frames:v", "1", "-f", "image2pipe",
-                   "-c:v", "png", "pipe:1"]
-        done = subprocess.run(command, capture_output=True, timeout=RENDER_TIMEOUT_S, check=False)
-    image = cv2.imdecode(np.frombuffer(done.stdout, np.uint8), cv2.IMREAD_COLOR) if done.stdout else None
-    return None if image is None else np.asarray(image, np.uint8)
+    return recorded_frame(context.database, row.camera, row.start_time, context.media_dir,
+                          ffmpeg_binary(camera.ffmpeg.path))
 
 
 def review_thumbnail(context: ApiContext, row: ReviewSegmentRow) -> Path | None:

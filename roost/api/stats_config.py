@@ -9,6 +9,7 @@ from roost import FRIGATE_STYLE_VERSION
 from roost.api.params import Ctx
 from roost.api.response_cache import ResponseCache
 from roost.config.effective import effective_config
+from roost.detect.onnx_detector import model_labels
 from roost.restream.plan import with_restreamed_streams
 
 router = APIRouter(tags=["service"])
@@ -34,7 +35,11 @@ async def stats(request: Request, context: Ctx) -> Response:
 async def config(request: Request, context: Ctx) -> JSONResponse:
     cached = getattr(request.app.state, "effective_config", None)
     if cached is None or cached[0] is not context.loaded:  # config/set replaces `loaded`
-        cached = (context.loaded, with_restreamed_streams(effective_config(context.loaded), context.loaded.config,
-                                                          context.loaded.secrets))
+        data = with_restreamed_streams(effective_config(context.loaded), context.loaded.config, context.loaded.secrets)
+        # Frigate serves the merged labelmap (the model's file + `model.labelmap`), which the
+        # annotation page offers as labels.
+        data["model"]["labelmap"] = {str(index): label for index, label in
+                                     enumerate(model_labels(context.loaded.config.model, context.model_cache))}
+        cached = (context.loaded, data)
         request.app.state.effective_config = cached
     return JSONResponse(cached[1])

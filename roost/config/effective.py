@@ -35,8 +35,8 @@ def effective_config(loaded: LoadedConfig) -> dict[str, Any]:
     data["version"] = FRIGATE_STYLE_VERSION
     # Which config is in use: its file, or the built-in demo (Roost's addition).
     data["config_file"] = str(loaded.source) if loaded.source is not None else "built-in demo"
-    data["model"]["non_logo_attributes"] = []
-    data["model"]["all_attributes"] = []
+    data["model"]["non_logo_attributes"] = config.model.non_logo_attributes
+    data["model"]["all_attributes"] = config.model.all_attributes
     data["model"]["model_type"] = config.model.model_type_resolved
     for name, camera in config.cameras.items():
         cam = data["cameras"][name]

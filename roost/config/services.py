@@ -65,6 +65,17 @@ class MqttConfig(RoostModel):
 ModelType = Literal["ssd", "yolox", "yolo-generic", "yolov3", "yolonas", "rfdetr", "dfine"]
 
 
+#: Frigate's default `model.attributes_map`: which attribute labels (detections that
+#: describe an object rather than being one) may attach to which object labels.
+DEFAULT_ATTRIBUTES_MAP: dict[str, list[str]] = {
+    "person": ["amazon", "face"],
+    "car": ["amazon", "fedex", "license_plate", "ups"],
+    "motorcycle": ["license_plate"],
+}
+#: The attributes that are not logos (Frigate's fixed `model.non_logo_attributes`).
+NON_LOGO_ATTRIBUTES = ("face", "license_plate")
+
+
 class ModelConfig(RoostModel):
     """Frigate's `model:` section. With no `path`, the default YOLOv3-tiny converted at
     setup is used (then `model_type` defaults to `yolov3`)."""
@@ -78,10 +89,18 @@ class ModelConfig(RoostModel):
     input_dtype: Literal["int", "float", "float_denorm"] = "int"
     model_type: ModelType | None = None
     labelmap: dict[int, str] = Field(default_factory=dict)
-    attributes_map: dict[str, list[str]] = Field(default_factory=dict)
+    #: Attribute labels per object label (`roost.track.attributes`); replaces the default.
+    attributes_map: dict[str, list[str]] = Field(default_factory=lambda: {
+        label: list(names) for label, names in DEFAULT_ATTRIBUTES_MAP.items()})
 
-    ignored_keys: ClassVar[dict[str, str]] = {
-        "attributes_map": "Roost assigns no attributes (face, license_plate, ...) to tracked objects"}
+    @property
+    def all_attributes(self) -> list[str]:
+        """Every attribute label of `attributes_map`, sorted (Frigate's `all_attributes`)."""
+        return sorted({name for names in self.attributes_map.values() for name in names})
+
+    @property
+    def non_logo_attributes(self) -> list[str]:
+        return list(NON_LOGO_ATTRIBUTES)
 
     @property
     def model_type_resolved(self) -> str:

@@ -9,17 +9,14 @@ from roost.track.tracked_object import TrackedObject
 
 def snapshot_of(obj: TrackedObject) -> EventSnapshot | None:
     """What the object's best frame shows (None while it has none): the detection's box,
-    area, region and score in that frame, and the object's attributes."""
+    area, region and score in that frame, and the attributes attached to it in that frame
+    (`[{label, score, box}]`, Frigate's snapshot `attributes`)."""
     best = obj.best
     if best is None:
         return None
     return EventSnapshot(frame_time=best.frame_time, box=best.box, area=best.area,
                          region=as_box(best.region),
-                         score=best.score, attributes=_attributes(obj))
-
-
-def _attributes(obj: TrackedObject) -> tuple[dict[str, object], ...]:
-    return tuple({"label": name, "score": score} for name, score in obj.attributes)
+                         score=best.score, attributes=tuple(a.to_json() for a in best.attributes))
 
 
 def event_from_tracked(obj: TrackedObject, gone: bool = False, has_snapshot: bool = False,
@@ -50,7 +47,7 @@ def event_from_tracked(obj: TrackedObject, gone: bool = False, has_snapshot: boo
         entered_zones=obj.entered_zones,
         sub_label=obj.sub_label,
         attributes=dict(obj.attributes),
-        current_attributes=_attributes(obj),
+        current_attributes=tuple(a.to_json() for a in obj.current_attributes),
         has_clip=has_clip,
         has_snapshot=has_snapshot,
         snapshot=snapshot,

@@ -141,3 +141,31 @@ class ExportRow(Base):
     video_path: Mapped[str] = mapped_column(String(512))
     thumb_path: Mapped[str | None] = mapped_column(String(512))
     in_progress: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class AnnotationFrameRow(Base):
+    """A full frame kept for tuning the detection model (Frigate+'s "send to Frigate+", done
+    locally; `roost.annotate`). The image is `clips/annotations/<image>`; `boxes` are the
+    user's (once edited) or the detector's suggestions, `[{label, box: [x1, y1, x2, y2]
+    image pixels, score (null for a user's box), source: detector|user|import}]`;
+    `suggestions` keep what the detector saw, unchanged. `false_positive`: what the user
+    called the object it was sent from (null when not said). Only `verified` frames train."""
+
+    __tablename__ = "annotation_frame"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    camera: Mapped[str | None] = mapped_column(String(64), index=True)
+    frame_time: Mapped[float] = mapped_column(Float, index=True)  # capture time, epoch s
+    source: Mapped[str] = mapped_column(String(20))  # event | review | live | recording | import
+    source_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    label: Mapped[str | None] = mapped_column(String(50))  # the sent object's label, if any
+    image: Mapped[str] = mapped_column(String(80))  # file name inside clips/annotations/
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    false_positive: Mapped[bool | None] = mapped_column(Boolean)
+    boxes: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    suggestions: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    verified: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    verified_at: Mapped[float | None] = mapped_column(Float)
+    created_at: Mapped[float] = mapped_column(Float, index=True)
+    updated_at: Mapped[float] = mapped_column(Float)

@@ -8,7 +8,7 @@ results to the main process.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Protocol
 
 import cv2
@@ -16,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from roost.config.camera import CameraConfig
+from roost.config.services import DEFAULT_ATTRIBUTES_MAP
 from roost.controls import CameraControls
 from roost.detect.detection import Detection, detections_in_frame
 from roost.detect.duplicates import suppress_duplicates
@@ -47,14 +48,16 @@ class RegionDetector(Protocol):
 
 class CameraPipeline:
     def __init__(self, name: str, camera: CameraConfig, detector: RegionDetector,
-                 controls: CameraControls | None = None) -> None:
+                 controls: CameraControls | None = None,
+                 attributes_map: Mapping[str, Sequence[str]] = DEFAULT_ATTRIBUTES_MAP) -> None:
         self.name = name
         self.camera = camera
         self.detector = detector
         self.controls = controls
         self.height, self.width = camera.frame_shape
         self.motion = MotionDetector(camera.motion, (self.height, self.width))
-        self.tracker = ObjectTracker.for_camera(name, camera)
+        self.attributes_map = attributes_map  # `model.attributes_map`: labels the tracker attaches, never tracks
+        self.tracker = ObjectTracker.for_camera(name, camera, attributes_map=attributes_map)
         self.wanted = set(camera.objects.track)
         self.detections_run = 0  # regions sent to the detector, for detection_fps
 
@@ -82,7 +85,7 @@ class CameraPipeline:
             # starts when it is switched back on.
             removed = self.tracker.objects
             if removed:
-                self.tracker = ObjectTracker.for_camera(self.name, self.camera)
+                self.tracker = ObjectTracker.for_camera(self.name, self.camera, attributes_map=self.attributes_map)
             return FrameResult(self.name, frame_time, motion_boxes, (), (), removed)
         regions = calculate_regions((self.height, self.width), motion_boxes,
                                     self.tracker.boxes_to_look_at(frame_time), self.detector.model_size,

@@ -26,7 +26,7 @@ from roost.children.parent_death import die_with_parent
 from roost.children.pipe_sender import PipeSender
 from roost.children.stop_flag import StopFlag
 from roost.config.camera import CameraConfig
-from roost.config.services import LoggerConfig
+from roost.config.services import DEFAULT_ATTRIBUTES_MAP, LoggerConfig
 from roost.controls import CameraControls
 from roost.logs import configure_logging
 from roost.track.camera import CameraPipeline, RegionDetector
@@ -122,11 +122,12 @@ class RingSpec:
 
 def run_camera(name: str, camera: CameraConfig, ring_spec: RingSpec, frame_ready: Any, results: Connection,
                detector: RegionDetector, controls: CameraControls, stop: StopFlag, values: CameraValues,
-               logger_config: LoggerConfig | None = None, settings: Connection | None = None) -> None:
+               logger_config: LoggerConfig | None = None, settings: Connection | None = None,
+               attributes_map: dict[str, list[str]] | None = None) -> None:
     """Process entry point. `frame_ready` is the semaphore the capture raises per frame;
     `results` the write end of this process's own pipe to the supervisor; `settings` brings
     new configs of this camera whose masks, zones or motion tuning changed (the web UI saves
-    them), applied from the next frame."""
+    them), applied from the next frame; `attributes_map`: which labels attach to which."""
     parent = mp.parent_process()
     die_with_parent(parent.pid if parent is not None else None)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -134,7 +135,8 @@ def run_camera(name: str, camera: CameraConfig, ring_spec: RingSpec, frame_ready
     values.pid.value = os.getpid()
     values.heartbeat.value = time.time()
     ring = FrameRing.attach(ring_spec.name, ring_spec.height, ring_spec.width, ring_spec.slots)
-    pipeline = CameraPipeline(name, camera, detector, controls)
+    pipeline = CameraPipeline(name, camera, detector, controls,
+                              DEFAULT_ATTRIBUTES_MAP if attributes_map is None else attributes_map)
     processed: collections.deque[tuple[float, int]] = collections.deque()  # (time, regions run)
     skipped: collections.deque[tuple[float, int]] = collections.deque()  # (time, frames skipped)
     channel = PipeSender(results)

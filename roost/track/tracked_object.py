@@ -7,6 +7,7 @@ import string
 from dataclasses import dataclass
 
 from roost.detect.region import Region
+from roost.track.attributes import ObjectAttribute
 
 from roost.box import Box as Box  # re-exported: the tracker imports it from here
 
@@ -29,13 +30,15 @@ def new_object_id(start_time: float, rng: random.Random) -> str:
 class BestFrame:
     """The frame kept as an object's snapshot (see `roost.track.best_frame`): when
     (`frame_time`, epoch seconds), how sure (`score`, the detection's) and where (`box` and
-    `region` in frame pixels, `area` in pixels)."""
+    `region` in frame pixels, `area` in pixels) and which attributes (a face, a plate)
+    were attached to the object in that frame."""
 
     frame_time: float
     score: float
     box: Box
     area: int
     region: Region
+    attributes: tuple[ObjectAttribute, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -53,7 +56,10 @@ class TrackedObject:
     reaches `detect.stationary.threshold`. `position_changes` counts the first move and
     every move after having been stationary. `disappeared` counts consecutive frames in
     which the object was looked for and not found. `best` is None while the object is a
-    false positive. `attributes` are `(name, score)` pairs; `sub_label` is `(name, score)`.
+    false positive. `attributes` are `(name, score)` pairs, the best score of each
+    attribute label ever attached (`roost.track.attributes`) or set by a classifier;
+    `current_attributes` are the attribute detections attached in this frame;
+    `sub_label` is `(name, score)`.
     """
 
     id: str
@@ -80,6 +86,7 @@ class TrackedObject:
     best: BestFrame | None
     sub_label: tuple[str, float] | None = None
     attributes: tuple[tuple[str, float], ...] = ()
+    current_attributes: tuple[ObjectAttribute, ...] = ()
 
     @property
     def active(self) -> bool:

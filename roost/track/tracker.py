@@ -16,6 +16,11 @@ object's box for this frame with a constant-velocity model, pair detections with
   by IoU > `SAME_OBJECT_IOU` (that object's box this frame: the matched detection's, else
   the prediction): a second box on one person, not a second person.
 
+Attribute labels (`model.attributes_map`: a face, a plate, a logo) pass the same filters
+but are never tracked: after the objects are updated, each attaches to the object that
+contains it (`roost.track.attributes`), adding to its `attributes` and `current_attributes`,
+setting a car's sub label from its logo and steering the best-frame choice.
+
 Stationary objects are re-checked every `detect.stationary.interval` frames
 (`boxes_to_look_at`); once a check misses one, it is looked for every frame until it is
 found again or gone. Pure logic: no I/O; the random part of object ids comes from `rng`.
@@ -32,11 +37,13 @@ import numpy as np
 import numpy.typing as npt
 
 from roost.config.camera import CameraConfig
+from roost.config.services import DEFAULT_ATTRIBUTES_MAP
 from roost.config.motion_detect import DetectConfig
 from roost.config.objects import FilterConfig, ObjectsConfig, ZoneConfig
 from roost.detect.detection import Detection
 from roost.detect.region import Region
 from roost.detect.regions import pairwise_iou
+from roost.track.attributes import ObjectAttribute, all_attributes, assign_attributes, logo_sub_label, logos
 from roost.track.best_frame import is_better_frame
 from roost.track.filters import filter_detections
 from roost.track.matching import MAX_MATCH_DISTANCE, centres, greedy_assignment, match_costs
@@ -89,6 +96,7 @@ class _Track:
     best: BestFrame | None = None
     sub_label: tuple[str, float] | None = None
     attributes: dict[str, float] = field(default_factory=dict)
+    current_attributes: tuple[ObjectAttribute, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -107,7 +115,8 @@ class ObjectTracker:
 
     def __init__(self, camera: str, objects: ObjectsConfig, zones: Mapping[str, ZoneConfig],
                  detect: DetectConfig, frame_shape: tuple[int, ...], best_image_timeout: float = 60.0,
-                 rng: random.Random | None = None) -> None:
+                 rng: random.Random | None = None,
+                 attributes_map: Mapping[str, Sequence[str]] = DEFAULT_ATTRIBUTES_MAP) -> None:
         self.camera = camera
         self.objects_config = objects
         self.zones = dict(zones)
@@ -115,15 +124,19 @@ class ObjectTracker:
         self.height, self.width = int(frame_shape[0]), int(frame_shape[1])
         self.best_image_timeout = best_image_timeout
         self._rng = rng if rng is not None else random.SystemRandom()
+        self.attributes_map = {label: tuple(names) for label, names in attributes_map.items()}
+        self._attribute_labels = frozenset(all_attributes(attributes_map))
+        self._logos = logos(attributes_map)
         self._zone_polygons = [zone.coordinates for zone in self.zones.values()]
         self._tracks: dict[str, _Track] = {}
         self._frame = 0
         self._frame_time = 0.0
 
     @classmethod
-    def for_camera(cls, name: str, camera: CameraConfig, rng: random.Random | None = None) -> ObjectTracker:
+    def for_camera(cls, name: str, camera: CameraConfig, rng: random.Random | None = None,
+                   attributes_map: Mapping[str, Sequence[str]] = DEFAULT_ATTRIBUTES_MAP) -> ObjectTracker:
         return cls(name, camera.objects, camera.zones, camera.detect, camera.frame_shape,
-                   camera.best_image_timeout, rng)
+                   camera.best_image_timeout, rng, attributes_map)
 
     def reconfigure(self, objects: ObjectsConfig, zones: Mapping[str, ZoneConfig]) -> None:
         """New object filters/masks and zones while running (the web UI's zone editor);
@@ -163,7 +176,9 @@ class ObjectTracker:
         looked at (None: the whole frame)."""
         self._frame += 1
         self._frame_time = frame_time
-        detections = filter_detections(detections, self.objects_config)
+        kept = filter_detections(detections, self.objects_config)
+        attributes = [d for d in kept if d.label in self._attribute_labels]
+        detections = [d for d in kept if d.label not in self._attribute_labels]
         tracks = list(self._tracks.values())
         predicted = self._predict(tracks, frame_time)
         detected = np.array([d.box for d in detections], np.float64).reshape(-1, 4)
@@ -195,6 +210,7 @@ class ObjectTracker:
         new = [self._register(d, frame_time) for d in self._not_tracked(unmatched, predicted, tracks, matched_tracks)]
         seen += new
         self._update_zones([track for track, _ in seen])
+        self._attach_attributes(attributes)
         for track, detection in seen:
             self._update_best(track, detection, frame_time)
         return TrackerUpdate(frame_time, self.objects, tuple(t.id for t, _ in new), tuple(removed))
@@ -209,6 +225,21 @@ class ObjectTracker:
         if object_id in self._tracks:
             attributes = self._tracks[object_id].attributes
             attributes[name] = max(score, attributes.get(name, 0.0))
+
+    def _attach_attributes(self, attributes: Sequence[Detection]) -> None:
+        """This frame's attribute detections onto the objects containing them (module doc);
+        every object's `current_attributes` become this frame's."""
+        attached = assign_attributes(attributes, [(t.id, t.label, t.box) for t in self._tracks.values()],
+                                     self.attributes_map) if attributes else {}
+        for track in self._tracks.values():
+            track.current_attributes = tuple(attached.get(track.id, ()))
+            for attribute in track.current_attributes:
+                track.attributes[attribute.label] = max(attribute.score, track.attributes.get(attribute.label, 0.0))
+            if track.current_attributes:
+                sub_label = logo_sub_label(track.label, track.attributes, self._logos, track.sub_label)
+                if sub_label != track.sub_label:
+                    logger.debug("%s %s sub label %s from its logo", track.label, track.id, sub_label)
+                    track.sub_label = sub_label
 
     def _predict(self, tracks: Sequence[_Track], frame_time: float) -> npt.NDArray[np.float64]:
         """`(T, 4)` boxes extrapolated with each object's velocity (unclipped); a stationary
@@ -324,8 +355,9 @@ class ObjectTracker:
     def _update_best(self, track: _Track, detection: Detection, frame_time: float) -> None:
         if track.false_positive:
             return
-        candidate = BestFrame(frame_time, detection.score, detection.box, detection.area, detection.region)
-        if is_better_frame(candidate, track.best, self.best_image_timeout):
+        candidate = BestFrame(frame_time, detection.score, detection.box, detection.area, detection.region,
+                              track.current_attributes)
+        if is_better_frame(candidate, track.best, self.best_image_timeout, track.label):
             track.best = candidate
 
     def _filter(self, track: _Track) -> FilterConfig:
@@ -345,4 +377,5 @@ class ObjectTracker:
             current_zones=track.zones.current, entered_zones=track.zones.entered,
             stationary=self._is_stationary(track), motionless_count=track.motionless_count,
             position_changes=track.position_changes, disappeared=track.disappeared, best=track.best,
-            sub_label=track.sub_label, attributes=tuple(sorted(track.attributes.items())))
+            sub_label=track.sub_label, attributes=tuple(sorted(track.attributes.items())),
+            current_attributes=track.current_attributes)

@@ -1,15 +1,18 @@
 """Backbone features for training, computed once per image and cached by content hash.
 
 The frozen EfficientNet-Lite0 (ONNX, exported at setup) turns each RGB crop into the
-head's feature vector (`roost.train.features`: pooled maps of two depths, 1296 values).
+head's feature vector (`roost.train.features`: pooled maps of three depths, 1536 values).
 Each dataset image is embedded in `len(AUGMENTATIONS)` views. Each view is one backbone
 pass, which is what cold training time is made of, so only views that measurably help are
-kept, and on the bench's few-shot people task none did (10 per class, later footage,
-8 draws: original only 0.888; + mirrored 0.888; + 85 % zoom 0.890; + shifted zoom 0.892):
-the row bands of the head's features barely change under a horizontal flip, and the
-backbone's pooling already absorbs small shifts and scale changes. So one view, the image
-itself, and cold training is three times faster than with the former three views. The
-cache
+kept. Measured on the bench's few-shot people task (10 per class, later footage, mean of
+12 draws, paired against the image alone): mirrored +0.000, 85 % zooms in (centre or
+corners) +0.006 to +0.014, zoom *out* (the image shrunk to 78–85 % of the view, its edge
+pixels repeated around it) +0.019, the same with a grey border −0.001. Zooming out keeps
+the class (the same object, seen smaller or from a wider box, as run-time meets farther
+objects) and moves every part of it to another place in the pooled row bands, so the head
+cannot lean on where exactly an object's parts fall. Several zoom-outs or zoom-out plus
+zoom-in added nothing over one (±0.003), so the views are the image and one zoom-out to
+`ZOOM_OUT` (bench/train.py: cold training of 200 images 3.6 → 5.5 s). The cache
 (`clips/<model>/.features.npz`) maps the SHA-256 of the file's bytes to its (V, D)
 features; it is tied to the backbone file, the feature layout and the augmentation list,
 so a change of any invalidates it. Adding k images to a dataset embeds k images.
@@ -46,16 +49,31 @@ logger = logging.getLogger(__name__)
 
 #: Views embedded per image; index 0 is always the untouched image (used for metrics,
 #: suggestions and similarity). Changing this list invalidates every feature cache.
-AUGMENTATIONS = ("original",)
+AUGMENTATIONS = ("original", "zoom_out_80")
+#: The zoomed-out view shows the image at this fraction of its width and height.
+ZOOM_OUT = 0.8
 BATCH_SIZE = 16
 FEATURE_CACHE_FILE = ".features.npz"
 
 ProgressCallback = Callable[[int, int], None]
 
 
+def zoomed_out(image: np.ndarray, fraction: float = ZOOM_OUT) -> np.ndarray:
+    """The image in the middle of a canvas `1 / fraction` times its size, the border filled
+    by repeating its edge pixels (a grey border measured worse: it is a frame no real crop has).
+
+    >>> zoomed_out(np.zeros((16, 8, 3), np.uint8)).shape
+    (20, 10, 3)
+    """
+    height, width = image.shape[:2]
+    pad_y = int(round(height * (1 / fraction - 1) / 2))
+    pad_x = int(round(width * (1 / fraction - 1) / 2))
+    return cv2.copyMakeBorder(image, pad_y, pad_y, pad_x, pad_x, cv2.BORDER_REPLICATE)
+
+
 def augmented_views(image: np.ndarray) -> list[np.ndarray]:
     """RGB uint8 (H, W, 3) → the `AUGMENTATIONS` views of it, deterministic (same input, same views)."""
-    return [image]
+    return [image, zoomed_out(image)]
 
 
 def content_hash(path: Path) -> str:

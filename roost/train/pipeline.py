@@ -34,7 +34,7 @@ from roost.train.dataset import check_class_counts, model_clips_dir, scan_datase
 from roost.train.embed import AUGMENTATIONS, FEATURE_CACHE_FILE, Backbone, FeatureCache, embed_files
 from roost.train.features import FEATURE_LAYOUT
 from roost.train.fuse import fuse_to_bytes, write_atomically
-from roost.train.head import ITERATIONS, L2_PENALTY, SoftmaxHead, train_head
+from roost.train.head import ITERATIONS, L2_PENALTY, WHITEN, SoftmaxHead, train_head
 from roost.train.groups import group_images
 from roost.train.metrics import compare_with_previous, cross_validated_predictions, summarize
 from roost.train.status import write_training_metadata
@@ -132,7 +132,8 @@ def train_model(request: TrainingRequest, report: ProgressSink | None = None,
         "skipped_images": [str(p) for p in embedded.skipped],
         "augmentations": list(AUGMENTATIONS),
         "features": FEATURE_LAYOUT,
-        "head": {"type": "softmax_regression", "l2": L2_PENALTY, "iterations": ITERATIONS, "class_balanced": True},
+        "head": {"type": "softmax_regression", "l2": L2_PENALTY, "iterations": ITERATIONS, "class_balanced": True,
+                 "whitened": WHITEN},
         "metrics": metrics,
         "comparison": comparison,
         "embedded_this_run": embedded.computed,

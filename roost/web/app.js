@@ -11,11 +11,12 @@ import { Icon, Toasts, Spinner, ErrorBox, toast } from './lib/ui.js';
 /** The navigation, in Frigate's order; an entry shows only when its module exists. */
 const NAV = [
   ['live', 'Live'], ['review', 'Review'], ['explore', 'Explore'],
-  ['recordings', 'Recordings'], ['exports', 'Exports'], ['classification', 'Classification'], ['system', 'System'],
+  ['recordings', 'Recordings'], ['exports', 'Exports'], ['classification', 'Classification'], ['annotate', 'Annotate'],
+  ['system', 'System'],
   ['settings', 'Settings'],
 ];
 /** Entries only admins see. */
-const ADMIN_NAV = new Set(['settings']);
+const ADMIN_NAV = new Set(['settings', 'annotate']);
 /** Pages reached from other pages, not the nav (the single camera page). */
 const NAV_OF = { camera: 'live' };
 

@@ -20,6 +20,7 @@ const PATHS = {
   refresh: 'M20 12a8 8 0 1 1-3-6.2M20 4v5h-5',
   alert: 'M12 3l10 18H2zM12 10v5M12 18v.5',
   classification: 'M4 4h7v7H4zM13 4h7v7h-7zM4 13h7v7H4zM14 17l2 2 4-4',
+  annotate: 'M3 8V3h5M16 3h5v5M21 16v5h-5M8 21H3v-5M8 8h8v8H8z',
 };
 
 export function Icon({ name, size = 20, title }) {

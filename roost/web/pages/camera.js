@@ -4,6 +4,7 @@ import { html, useEffect, useState } from '../lib/html.js';
 import { api, act } from '../lib/api.js';
 import { subscribe, useTopic } from '../lib/ws.js';
 import { isAdmin, session } from '../lib/session.js';
+import { SendToAnnotation } from '../lib/annotation.js';
 import { useConfig, useStats } from '../lib/store.js';
 import { href, navigate } from '../lib/router.js';
 import { LiveView } from '../lib/live-view.js';
@@ -162,6 +163,7 @@ export default function Camera({ route }) {
         ${session.pages.includes('recordings') && html`<a class="button" href=${href('recordings', [], { camera })}>
           <${Icon} name="recordings" size=${18} />Recordings</a>`}
         ${isAdmin() && html`<button class="button" onClick=${() => setManualOpen(true)}><${Icon} name="plus" size=${18} />Manual event</button>`}
+        ${status.online && html`<${SendToAnnotation} camera=${camera} />`}
       </span>
     </div>
     <div class="camera-layout">

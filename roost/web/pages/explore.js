@@ -11,6 +11,7 @@ import { isAdmin } from '../lib/session.js';
 import { subscribe } from '../lib/ws.js';
 import { Dialog, ErrorBox, Icon, Spinner, Switch, ThumbGrid, formatDateTime, formatDuration, formatTime, timeAgo } from '../lib/ui.js';
 import { Glyph, HlsPlayer, Thumb, dayKey, parseDay, useStyle } from './recordings.js';
+import { SendToAnnotation } from '../lib/annotation.js';
 
 export const title = 'Explore';
 
@@ -241,6 +242,7 @@ function EventDetail({ event, onChange, onDeleted, onClose }) {
         </ol>
       </section>
       ${admin && html`<${SubLabelEditor} event=${event} onSaved=${onChange} />`}
+      ${(event.has_snapshot || event.has_clip) && html`<${SendToAnnotation} key=${event.id} event=${event.id} label=${event.label} />`}
       <div class="ex-actions">
         ${admin && html`<${Switch} checked=${Boolean(event.retain_indefinitely)} onChange=${retain} label="Retain" hint="Keep past retention" />`}
         ${ended && event.has_clip && html`<a class="button" href=${`api/events/${id}/clip.mp4?download=true`} download><${Glyph} name="download" />Clip</a>`}

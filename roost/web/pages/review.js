@@ -11,6 +11,7 @@ import { subscribe } from '../lib/ws.js';
 import { Empty, ErrorBox, Icon, Spinner, Switch, formatDuration, formatTime, toast } from '../lib/ui.js';
 import { Glyph, HlsPlayer, Thumb, TimeBar, dayBounds, formatDay, mediaClock, parseDay, playlistSegments, useStyle } from './recordings.js';
 import { gridKeys } from './explore.js';
+import { SendToAnnotation } from '../lib/annotation.js';
 
 export const title = 'Review';
 
@@ -166,6 +167,7 @@ function ReviewPlayer({ item, items, onSelect, onBack, onReviewed }) {
         <button class="button" disabled=${index <= 0} onClick=${() => step(-1)}><${Glyph} name="left" />Newer</button>
         <button class="button" disabled=${index >= items.length - 1} onClick=${() => step(1)}>Older<${Glyph} name="right" /></button>
         <a class="button" href=${href('recordings', [], { camera: item.camera, time: Math.floor(item.start_time) - PAD_S })}>Open in Recordings</a>
+        <${SendToAnnotation} key=${item.id} review=${item.id} />
         ${item.has_been_reviewed ? html`<button class="button" onClick=${() => onReviewed([item.id], false, false)}>Mark not reviewed</button>`
           : html`<button class="button button-primary" onClick=${() => onReviewed([item.id])}><${Glyph} name="check" />Mark reviewed</button>`}
       </div>

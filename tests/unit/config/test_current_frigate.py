@@ -163,7 +163,9 @@ def test_frigate_bundled_ffmpeg_versions_mean_roosts_ffmpeg() -> None:
     loaded = validate_raw(raw)
     camera = loaded.config.cameras["front_door"]
     assert Path(detect_command(camera, camera.ffmpeg.inputs[0])[0]).name == "ffmpeg"
-    assert "model.attributes_map" in [w.path for w in loaded.warnings]
+    # attributes_map is honoured now (roost.track.attributes): no "ignored" warning
+    assert "model.attributes_map" not in [w.path for w in loaded.warnings]
+    assert loaded.config.model.all_attributes == ["face"]
 
 
 def test_relative_zones_of_a_probed_camera_become_pixels_of_the_probed_size() -> None:

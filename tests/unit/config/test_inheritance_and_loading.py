@@ -159,8 +159,8 @@ def test_effective_config_masks_secrets(monkeypatch: pytest.MonkeyPatch) -> None
     assert data["cameras"]["front"]["ffmpeg"]["inputs"][0]["path"] == f"rtsp://*:*@cam/live?t={MASK}"
     # keys Home Assistant reads are present even without the feature
     assert data["version"].endswith("-roost")
-    for key in ("non_logo_attributes", "all_attributes"):
-        assert data["model"][key] == []
+    assert data["model"]["non_logo_attributes"] == ["face", "license_plate"]
+    assert data["model"]["all_attributes"] == ["amazon", "face", "fedex", "license_plate", "ups"]
     front = data["cameras"]["front"]
     assert front["audio"]["enabled_in_config"] is False
     assert front["onvif"]["autotracking"]["enabled_in_config"] is False
