@@ -4,7 +4,7 @@ pipeline runs.
 Run: `.venv/bin/python bench/api_load.py [--clients 200] [--seconds 20] [--events 20000]`.
 
 Setup: `roost serve` (a subprocess, as a user runs it) on one camera looping the demo
-footage (`demo/vtest-h264.mp4`, else a generated testsrc clip) at 5 fps with detection
+footage (`demo/vtest-camera.mp4`, else a generated testsrc clip) at 5 fps with detection
 and recording on, and a database seeded with `--events` events carrying real ~2 KB
 thumbnails (bench/api.py's rows). Load: `--clients` concurrent closed-loop clients
 (asyncio, one keep-alive HTTP/1.1 connection each), each sending its next request as soon
@@ -56,7 +56,7 @@ def free_port() -> int:
 
 
 def camera_video(work: Path) -> Path:
-    demo = REPO / "demo" / "vtest-h264.mp4"
+    demo = REPO / "demo" / "vtest-camera.mp4"
     if demo.is_file():
         return demo
     from roost.ffmpeg import ffmpeg_binary
