@@ -146,7 +146,9 @@ def test_camera_without_video_reads_failed_and_one_with_another_size_is_scaled_a
         frame = supervisor.pipeline.latest_frame("wide") if supervisor.pipeline else None
         assert frame is not None and frame.image.shape == (240, 320, 3)
         wait_until(lambda: "cameras.wide.detect: the camera sends 640x360" in caplog.text, 10, "the size warning")
-        assert inputs(supervisor, "front")["detect"]["state"] == "streaming"  # the others are unaffected
+        # The others are unaffected: the good camera streams (a busy machine may catch its
+        # capture in a reconnect of its own, which the dropping-camera test covers).
+        wait_until(lambda: inputs(supervisor, "front")["detect"]["state"] == "streaming", 15, "front frames")
     finally:
         supervisor.stop()
 
