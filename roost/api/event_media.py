@@ -28,7 +28,7 @@ from roost.events.clips import clip_for_event, clip_path, recording_sources
 from roost.events.rows import stored_snapshot
 from roost.events.previews import preview_span, render_frames_gif, render_preview_gif
 from roost.events.snapshots import (
-    SnapshotOptions, android_jpeg, encode_png, snapshot_files, snapshot_jpeg, thumbnail_jpeg,
+    SnapshotOptions, android_jpeg, encode_png, placeholder_thumbnail_jpeg, snapshot_files, snapshot_jpeg, thumbnail_jpeg,
 )
 from roost.ffmpeg import ffmpeg_binary
 from roost.store.models import EventRow
@@ -113,9 +113,11 @@ def event_thumbnail(event_id: str, request: Request, context: Ctx,
         else:
             # an event seconds old whose files are still being rendered: its live best frame
             best = request.app.state.live.best_of_event(row.id) if row.end_time is None else None
-            if best is None:
-                raise not_found(f"event {event_id} has no thumbnail")
-            data = resized_jpeg(best, h or IN_PROGRESS_THUMBNAIL_HEIGHT, quality)
+            if best is not None:
+                data = resized_jpeg(best, h or IN_PROGRESS_THUMBNAIL_HEIGHT, quality)
+            else:  # no picture was ever stored for it: a tile naming its label, not a broken image
+                logger.debug("event %s has no stored picture; serving a placeholder thumbnail", event_id)
+                return jpeg_response(placeholder_thumbnail_jpeg(row.label), cache=False)
     data = resized_jpeg(data, h, quality)
     if format == "android":
         data = android_jpeg(data, quality)

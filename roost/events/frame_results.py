@@ -43,8 +43,11 @@ ActivitySink = Callable[[str, float, bool, int], None]  # camera, frame_time, mo
 class _Best:
     """An object's best frame so far and when a snapshot was last scheduled from it."""
 
-    obj: TrackedObject
-    yuv: npt.NDArray[np.uint8] | None  # pixels of obj.best, None until they arrived
+    obj: TrackedObject  # the object as last seen
+    yuv: npt.NDArray[np.uint8] | None  # pixels of shot_obj.best, None until some arrived
+    #: The object as it was when its best frame was the one `yuv` shows: a newer best whose
+    #: pixels never came (a result dropped under load) leaves the snapshot on this one.
+    shot_obj: TrackedObject | None = None
     scheduled_from: float = float("-inf")  # best.frame_time of the last snapshot scheduled
     scheduled_at: float = float("-inf")  # frame time it was scheduled at (the throttle)
 
@@ -125,22 +128,24 @@ class FrameResultHandler:
             if entry is not None:
                 entry.obj = obj
             return
-        if entry is not None and entry.obj.best is not None and entry.obj.best.frame_time == obj.best.frame_time:
-            entry.obj = obj
+        shown = entry.shot_obj.best if entry is not None and entry.shot_obj is not None else None
+        if entry is not None and shown is not None and shown.frame_time == obj.best.frame_time:
+            entry.obj = obj  # its pixels are here already
             return
         pixels = result.pixels_at(obj.best.frame_time)
         if entry is None:
-            self.best[obj.id] = _Best(obj, pixels)
+            entry = self.best[obj.id] = _Best(obj, None)
+        entry.obj = obj
+        if pixels is not None:
+            entry.yuv, entry.shot_obj = pixels, obj
         else:
-            entry.obj, entry.yuv = obj, pixels
-        if pixels is None:
             logger.debug("no pixels for the best frame of %s at %.3f", obj.id, obj.best.frame_time)
 
     def _maybe_snapshot(self, object_id: str, frame_time: float, final: bool) -> None:
         entry = self.best.get(object_id)
-        if entry is None or entry.yuv is None or entry.obj.false_positive:
+        if entry is None or entry.yuv is None or entry.shot_obj is None or entry.obj.false_positive:
             return
-        shot = snapshot_of(entry.obj)
+        shot = snapshot_of(entry.shot_obj)
         if shot is None or shot.frame_time <= entry.scheduled_from:
             return  # nothing newer than what was scheduled
         if not final and frame_time - entry.scheduled_at < SNAPSHOT_INTERVAL_S:

@@ -182,6 +182,19 @@ def thumbnail_jpeg(frame: Image, region: Box, height: int = THUMBNAIL_HEIGHT) ->
     return encode_jpeg(resize_to_height(crop_to(frame, region), height), THUMBNAIL_QUALITY)
 
 
+def placeholder_thumbnail_jpeg(label: str, height: int = THUMBNAIL_HEIGHT) -> bytes:
+    """A plain tile naming the label: the thumbnail of an event whose picture was never
+    stored (its best frame's pixels were lost, e.g. dropped under load), so a list of
+    events shows a tile rather than a broken image."""
+    tile = np.full((height, height, 3), (62, 56, 52), np.uint8)
+    text = label[:14]
+    scale = 0.6
+    (width, text_height), _ = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, 1)
+    cv2.putText(tile, text, ((height - width) // 2, (height + text_height) // 2), cv2.FONT_HERSHEY_SIMPLEX, scale,
+                (200, 200, 200), 1, cv2.LINE_AA)
+    return encode_jpeg(tile, THUMBNAIL_QUALITY)
+
+
 def thumbnail_base64(jpeg: bytes) -> str:
     """The text stored in `EventRow.thumbnail` and sent in HTTP event JSON."""
     return base64.b64encode(jpeg).decode("ascii")

@@ -54,7 +54,12 @@ def test_thumbnail(client: Any, seeded: Seeded) -> None:
     assert abs(android.shape[1] / android.shape[0] - 2.0) < 0.02
     made = image(client.get(f"/api/events/{seeded.events['live'].id}/thumbnail.jpg"))  # from the clean copy
     assert made.shape[0] == 175
-    assert client.get(f"/api/events/{seeded.events['car_back'].id}/thumbnail.jpg").status_code == 404
+    # No picture was ever stored: a plain placeholder tile (a list shows it, not a broken image).
+    placeholder = client.get(f"/api/events/{seeded.events['car_back'].id}/thumbnail.jpg")
+    assert placeholder.status_code == 200 and placeholder.headers["cache-control"] != "public, max-age=31536000"
+    tile = image(placeholder)
+    assert tile.shape[:2] == (175, 175) and tile.std() < 40  # one colour and the label
+    assert client.get("/api/events/1.000000-nosuch/thumbnail.jpg").status_code == 404
 
 
 def test_clip_supports_range_requests(client: Any, seeded: Seeded) -> None:
