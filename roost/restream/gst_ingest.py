@@ -12,7 +12,7 @@ import subprocess
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 import gi  # type: ignore[import-not-found]
 
@@ -33,14 +33,13 @@ FAILED_AFTER = 3
 FAILED_AFTER_S = 60.0
 REFUSE_AFTER_S = 3.0
 
-class Output:
-    """Where an ingest delivers: `push` each access unit, `end` when the source is lost."""
+class Output(Protocol):
+    """Where an ingest delivers: `push` each access unit, `end` when the source is lost
+    (the server's per-client outputs implement it)."""
 
-    def push(self, buffer: Gst.Buffer, caps: Gst.Caps) -> None:
-        raise NotImplementedError
+    def push(self, buffer: Gst.Buffer, caps: Gst.Caps) -> None: ...
 
-    def end(self) -> None:
-        raise NotImplementedError
+    def end(self) -> None: ...
 
 
 class Ingest:
