@@ -3,7 +3,7 @@
 Supports what YOLOv3-tiny uses: `convolutional` (batch norm folded into the weights,
 `leaky`/`linear`), `maxpool` (including Darknet's size-2 stride-1 pool, which pads the
 right/bottom edge so the size is kept), `route`, `upsample` and `yolo`. The graph takes
-`images`: float32 NCHW RGB in 0..1 at the chosen input size, and outputs each `yolo`
+`images`: float32 NCHW RGB in 0..1 at the chosen input size (any batch), and outputs each `yolo`
 layer's raw head `(1, anchors * (5 + classes), h, w)`; `roost.detect.decode` decodes them
 with the anchors each layer's `mask` picks (stored with the model, `roost.detect.anchors`).
 """
@@ -24,6 +24,8 @@ LEAKY_SLOPE = 0.1
 #: `[yolo]` options that change how boxes decode (YOLOv4's), with their neutral value:
 #: Roost's decoder does not apply them, so a cfg that sets them is refused, not misread.
 UNSUPPORTED_YOLO_OPTIONS = {"scale_x_y": 1.0, "new_coords": 0.0}
+#: The batch dimension is left open: a camera's regions of one frame run in one call.
+BATCH_DIM = "batch"
 
 
 @dataclass
@@ -175,8 +177,8 @@ def convert(cfg_path: Path, weights_path: Path, size: int,
     nodes += [helper.make_node("Identity", [src], [dst]) for src, dst in zip(head_outputs, outputs)]
     graph = helper.make_graph(
         nodes, "darknet",
-        [helper.make_tensor_value_info("images", TensorProto.FLOAT, [1, 3, size, size])],
-        [helper.make_tensor_value_info(o, TensorProto.FLOAT, [1, None, None, None]) for o in outputs],
+        [helper.make_tensor_value_info("images", TensorProto.FLOAT, [BATCH_DIM, 3, size, size])],
+        [helper.make_tensor_value_info(o, TensorProto.FLOAT, [BATCH_DIM, None, None, None]) for o in outputs],
         initializers)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], producer_name="roost")
     model.ir_version = 8

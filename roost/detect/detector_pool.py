@@ -1,14 +1,16 @@
 """The detector pool: N detector processes serving every camera's requests, with no lock
 any process shares.
 
-Each camera owns a request block (request id, claiming detector's pid, the region tensor
-`model_size x model_size x 3` RGB uint8) and an answer block (answer id, then `count,
-(class_id, score, x1, y1, x2, y2) x 20` float32) in shared memory, and three semaphores
-in effect: its own "requested" and "ready", and the pool's "pending". A camera writes its
-region and id, raises "requested" and "pending" and waits on "ready"; a detector woken by
-"pending" claims the first camera whose "requested" it can take, writes its pid into the
-request block, runs the model, writes the answer with the request's id and raises that
-camera's "ready". Only semaphores and shared memory are involved: semaphores have no
+Each camera owns a request block (request id, claiming detector's pid, region count, then
+up to `MAX_BATCH` region tensors `model_size x model_size x 3` RGB uint8) and an answer
+block (answer id, then per region `count, (class_id, score, x1, y1, x2, y2) x 20` float32)
+in shared memory, and three semaphores in effect: its own "requested" and "ready", and
+the pool's "pending". A camera writes all of a frame's regions and the id, raises
+"requested" and "pending" and waits on "ready"; a detector woken by "pending" claims the
+first camera whose "requested" it can take, writes its pid into the request block, runs
+the model on the regions in one call, writes the answers with the request's id and raises
+that camera's "ready". One request a frame instead of one a region: a camera waits for
+one answer, and the model runs its batch at a lower cost per region. Only semaphores and shared memory are involved: semaphores have no
 owner and a shared block cannot be left locked, so a detector or camera killed at any
 instruction leaves nothing behind that blocks the others.
 
@@ -24,6 +26,7 @@ import multiprocessing as mp
 import os
 import signal
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from multiprocessing import shared_memory
 from pathlib import Path
@@ -48,8 +51,10 @@ RESULT_TIMEOUT_S = 5.0
 #: While waiting, how often a camera checks that the detector serving it is still alive.
 CLAIM_CHECK_S = 0.5
 SPEED_SMOOTHING = 0.1  # weight of the newest inference in the moving average
-HEADER_BYTES = 16  # request block: request id, claimer pid (int64); answer block: answer id + padding
-OUTPUT_FLOATS = 1 + MAX_DETECTIONS * 6
+HEADER_BYTES = 32  # request block: request id, claimer pid, region count (int64); answer block: answer id + padding
+OUTPUT_FLOATS = 1 + MAX_DETECTIONS * 6  # per region
+#: Regions sent in one request; a frame with more sends several requests.
+MAX_BATCH = 8
 
 
 def shm_names(pool_id: str, camera: str) -> tuple[str, str]:
@@ -61,21 +66,23 @@ class CameraBlocks:
 
     def __init__(self, pool_id: str, camera: str, model_size: int, create: bool = False) -> None:
         names = shm_names(pool_id, camera)
-        tensor_bytes = model_size * model_size * 3
+        tensor_bytes = MAX_BATCH * model_size * model_size * 3
+        output_bytes = MAX_BATCH * 4 * OUTPUT_FLOATS
         self.request = shared_memory.SharedMemory(names[0], create=create, size=HEADER_BYTES + tensor_bytes)
-        self.answer = shared_memory.SharedMemory(names[1], create=create, size=HEADER_BYTES + 4 * OUTPUT_FLOATS)
-        self.header: npt.NDArray[np.int64] = np.ndarray((2,), np.int64, self.request.buf[:HEADER_BYTES])
-        self.tensor: npt.NDArray[np.uint8] = np.ndarray(
-            (model_size, model_size, 3), np.uint8, self.request.buf[HEADER_BYTES:HEADER_BYTES + tensor_bytes])
+        self.answer = shared_memory.SharedMemory(names[1], create=create, size=HEADER_BYTES + output_bytes)
+        self.header: npt.NDArray[np.int64] = np.ndarray((3,), np.int64, self.request.buf[:HEADER_BYTES])
+        self.tensors: npt.NDArray[np.uint8] = np.ndarray(
+            (MAX_BATCH, model_size, model_size, 3), np.uint8,
+            self.request.buf[HEADER_BYTES:HEADER_BYTES + tensor_bytes])
         self.answer_id: npt.NDArray[np.int64] = np.ndarray((1,), np.int64, self.answer.buf[:8])
-        self.output: npt.NDArray[np.float32] = np.ndarray(
-            (OUTPUT_FLOATS,), np.float32, self.answer.buf[HEADER_BYTES:HEADER_BYTES + 4 * OUTPUT_FLOATS])
+        self.outputs: npt.NDArray[np.float32] = np.ndarray(
+            (MAX_BATCH, OUTPUT_FLOATS), np.float32, self.answer.buf[HEADER_BYTES:HEADER_BYTES + output_bytes])
         if create:
             self.header[:] = 0
             self.answer_id[:] = 0
 
     def close(self) -> None:
-        del self.header, self.tensor, self.answer_id, self.output
+        del self.header, self.tensors, self.answer_id, self.outputs
         self.request.close()
         self.answer.close()
 
@@ -137,30 +144,46 @@ class PoolClient:
         self.pending.release()
 
     def detect(self, rgb: npt.NDArray[np.uint8]) -> npt.NDArray[np.float32]:
+        return self.detect_batch([rgb])[0]
+
+    def detect_batch(self, rgbs: Sequence[npt.NDArray[np.uint8]]) -> list[npt.NDArray[np.float32]]:
+        """Each region's detections, `MAX_BATCH` regions a request."""
         if self._blocks is None:
             self._blocks = CameraBlocks(self.pool_id, self.camera, self.model_size)
-        blocks = self._blocks
+        answers: list[npt.NDArray[np.float32]] = []
+        for start in range(0, len(rgbs), MAX_BATCH):
+            answers += self._request(self._blocks, rgbs[start:start + MAX_BATCH])
+        return answers
+
+    def _request(self, blocks: CameraBlocks, rgbs: Sequence[npt.NDArray[np.uint8]]) -> list[npt.NDArray[np.float32]]:
         while self.requested.acquire(False):
-            pass  # an earlier request nobody took: withdrawn (its region is being replaced)
+            pass  # an earlier request nobody took: withdrawn (its regions are being replaced)
         while self.ready.acquire(False):
             pass  # a late answer to a request that timed out
-        blocks.tensor[:] = rgb
+        for index, rgb in enumerate(rgbs):
+            blocks.tensors[index] = rgb
         request_id = self._request_id()
+        blocks.header[2] = len(rgbs)
         blocks.header[0] = request_id
         self._ask(blocks)
         deadline = time.monotonic() + RESULT_TIMEOUT_S
         while (left := deadline - time.monotonic()) > 0:
             if self.ready.acquire(timeout=min(CLAIM_CHECK_S, left)):
                 if int(blocks.answer_id[0]) == request_id:
-                    count = int(blocks.output[0])
-                    return blocks.output[1:1 + count * 6].reshape(count, 6).copy()
+                    return [_answer_rows(blocks.outputs[index]) for index in range(len(rgbs))]
                 continue  # the answer to an older request
             claimer = int(blocks.header[1])
             if claimer and not process_alive(claimer):
                 logger.warning("%s: detector process %d died on this request; asking again", self.camera, claimer)
                 self._ask(blocks)
         logger.error("%s: no detector answered within %.0f s", self.camera, RESULT_TIMEOUT_S)
-        return EMPTY
+        return [EMPTY] * len(rgbs)
+
+
+def _answer_rows(output: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+    """One region's `(N, 6)` rows out of its answer slot (`count`, then the rows)."""
+    count = int(output[0])
+    return output[1:1 + count * 6].reshape(count, 6).copy()
 
 
 def _claim(cameras: list[str], requested: dict[str, Any], start: int) -> tuple[int, str] | None:
@@ -198,18 +221,20 @@ def run_detector(name: str, detector: DetectorConfig, model: ModelConfig, model_
             block = blocks[camera]
             block.header[1] = os.getpid()
             request_id = int(block.header[0])
+            regions = min(max(int(block.header[2]), 1), MAX_BATCH)
             values.detection_start.value = time.time()
-            rows = runner.detect(block.tensor)
+            answers = runner.detect_batch(list(block.tensors[:regions]))
             values.detection_start.value = 0.0
-            speed = values.inference_speed.value
+            speed = values.inference_speed.value  # ms per region, as Frigate's inference_speed
             values.inference_speed.value = runner.inference_ms if speed == 0 else (
                 (1 - SPEED_SMOOTHING) * speed + SPEED_SMOOTHING * runner.inference_ms)
-            count = min(len(rows), MAX_DETECTIONS)
-            block.output[0] = count
-            block.output[1:1 + count * 6] = rows[:count].reshape(-1)
+            for output, rows in zip(block.outputs, answers):
+                count = min(len(rows), MAX_DETECTIONS)
+                output[0] = count
+                output[1:1 + count * 6] = rows[:count].reshape(-1)
             block.answer_id[0] = request_id
             ready[camera].release()
-            values.detections.value += 1
+            values.detections.value += regions
     finally:
         for block in blocks.values():
             block.close()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import cv2
@@ -95,7 +96,11 @@ class OnnxDetector:
         options.intra_op_num_threads = detector.num_threads
         options.inter_op_num_threads = 1
         self.session = ort.InferenceSession(str(path), options, providers=providers_for(detector))
-        self.input_name = self.session.get_inputs()[0].name
+        model_input = self.session.get_inputs()[0]
+        self.input_name = model_input.name
+        #: A model whose batch dimension is open runs a frame's regions in one call;
+        #: others (most users' own models) one region a call.
+        self.batches = self.tensor == "nchw" and self.model_type == "yolov3" and not isinstance(model_input.shape[0], int)
         self.width, self.height = model.width, model.height
         self.model_size = max(self.width, self.height)
         meta = self.session.get_modelmeta().custom_metadata_map
@@ -133,6 +138,20 @@ class OnnxDetector:
         started = time.perf_counter()
         outputs = self.session.run(None, {self.input_name: self.tensor_for(rgb)})
         self.inference_ms = (time.perf_counter() - started) * 1000
+        return self._decode(outputs)
+
+    def detect_batch(self, rgbs: Sequence[npt.NDArray[np.uint8]]) -> list[npt.NDArray[np.float32]]:
+        """`detect` of each region, in one model call when the model takes a batch;
+        `inference_ms` is then the call's time per region."""
+        if not self.batches or len(rgbs) < 2:
+            return [self.detect(rgb) for rgb in rgbs]
+        started = time.perf_counter()
+        batch = np.concatenate([self.tensor_for(rgb) for rgb in rgbs])
+        outputs = self.session.run(None, {self.input_name: batch})
+        self.inference_ms = (time.perf_counter() - started) * 1000 / len(rgbs)
+        return [self._decode([output[index:index + 1] for output in outputs]) for index in range(len(rgbs))]
+
+    def _decode(self, outputs: Sequence[npt.NDArray[np.float32]]) -> npt.NDArray[np.float32]:
         if self.model_type == "yolov3":
             return decode_yolov3(outputs, self.anchors, self.model_size)
         if self.model_type == "ssd":

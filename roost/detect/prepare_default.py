@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import logging
+import platform
 import shutil
 import subprocess
 import sys
@@ -46,8 +47,11 @@ VTEST_AVI = Path("/usr/share/doc/opencv-doc/examples/data/vtest.avi")
 MODEL_NAMES = ("yolov3-tiny-416.onnx", "yolov3-tiny-320.onnx", "yolov3-tiny-320-int8.onnx")
 #: Bumped whenever the converted models change meaning; setup re-converts older ones.
 #: 2: masks read per [yolo] layer and stored, with the correction below applied.
-CONVERTER_VERSION = "2"
+#: 3: the batch dimension is open (a frame's regions run in one call).
+CONVERTER_VERSION = "3"
 CONVERTER_VERSION_METADATA = "roost.converter_version"
+#: Which int8 weight type the quantized model holds (`int8_weight_type`).
+INT8_WEIGHTS_METADATA = "roost.int8_weights"
 
 #: Masks the weights were trained with where the cfg shipped beside them says otherwise,
 #: by the weights file's SHA-256: head index -> mask.
@@ -97,6 +101,43 @@ def to_tensor(rgb: npt.NDArray[np.uint8]) -> npt.NDArray[np.float32]:
     return np.ascontiguousarray((rgb.astype(np.float32) / 255.0).transpose(2, 0, 1)[None])
 
 
+def cpu_flags(cpuinfo: Path = Path("/proc/cpuinfo")) -> set[str]:
+    """The CPU's feature flags (x86 `flags`, ARM `Features`); empty where unknown."""
+    try:
+        text = cpuinfo.read_text()
+    except OSError:
+        return set()
+    for line in text.splitlines():
+        key, _, value = line.partition(":")
+        if key.strip() in ("flags", "Features"):
+            return set(value.split())
+    return set()
+
+
+def int8_weight_type(flags: set[str], machine: str) -> str:
+    """"int8" or "uint8": the weight type whose int8 kernels are exact on this CPU.
+
+    ONNX Runtime's u8 x s8 kernels on x86 without VNNI multiply with `vpmaddubsw`, which
+    saturates 16-bit pair sums: on such a machine (AVX2 only, seen on an AMD EPYC here)
+    the int8 default model drew people ~7 % too tall and missed the astronaut of the
+    detector test that the float model finds at 0.64. u8 x u8 uses another kernel, exact
+    but ~30 % slower there, so it is chosen only where u8 x s8 saturates; VNNI machines and
+    ARM keep the faster signed weights.
+
+    >>> int8_weight_type({"avx2"}, "x86_64"), int8_weight_type({"avx2", "avx512_vnni"}, "x86_64")
+    ('uint8', 'int8')
+    >>> int8_weight_type(set(), "aarch64")
+    'int8'
+    """
+    if machine.lower() not in ("x86_64", "amd64", "i386", "i686"):
+        return "int8"
+    return "int8" if flags & {"avx512_vnni", "avx_vnni", "amx_int8"} else "uint8"
+
+
+def this_cpu_weight_type() -> str:
+    return int8_weight_type(cpu_flags(), platform.machine())
+
+
 def quantize(float_model: Path, target: Path, size: int) -> None:
     from onnxruntime.quantization import (  # type: ignore[import-untyped]
         CalibrationDataReader, QuantFormat, QuantType, quantize_static,
@@ -110,13 +151,15 @@ def quantize(float_model: Path, target: Path, size: int) -> None:
         def get_next(self) -> dict[str, npt.NDArray[np.float32]] | None:
             return next(self.items, None)
 
+    weights = this_cpu_weight_type()
+    print(f"prepare-detector: int8 weights as {weights} (exact on this CPU; see int8_weight_type)")
     prepared = target.with_suffix(".pre.onnx")
     quant_pre_process(str(float_model), str(prepared), skip_symbolic_shape=True)
     quantize_static(str(prepared), str(target), Frames(), quant_format=QuantFormat.QDQ,
-                    activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8, per_channel=True,
-                    nodes_to_exclude=_head_nodes(prepared))
+                    activation_type=QuantType.QUInt8, per_channel=True, nodes_to_exclude=_head_nodes(prepared),
+                    weight_type=QuantType.QInt8 if weights == "int8" else QuantType.QUInt8)
     prepared.unlink()
-    _copy_metadata(float_model, target)
+    _copy_metadata(float_model, target, {INT8_WEIGHTS_METADATA: weights})
 
 
 def _head_nodes(model_path: Path) -> list[str]:
@@ -135,10 +178,11 @@ def _head_nodes(model_path: Path) -> list[str]:
     return names
 
 
-def _copy_metadata(source: Path, target: Path) -> None:
+def _copy_metadata(source: Path, target: Path, extra: dict[str, str] | None = None) -> None:
     src, dst = onnx.load(str(source)), onnx.load(str(target))
-    for prop in src.metadata_props:
-        onnx.helper.set_model_props(dst, {**{p.key: p.value for p in dst.metadata_props}, prop.key: prop.value})
+    props = {p.key: p.value for p in dst.metadata_props}
+    props.update({p.key: p.value for p in src.metadata_props})
+    onnx.helper.set_model_props(dst, {**props, **(extra or {})})
     onnx.save(dst, str(target))
 
 
@@ -204,6 +248,9 @@ def stale_models(model_cache: Path) -> list[str]:
             version = props.get(CONVERTER_VERSION_METADATA)
             if version != CONVERTER_VERSION:
                 reasons.append(f"{path} was made by converter version {version or 1}, current is {CONVERTER_VERSION}")
+            elif "int8" in name and props.get(INT8_WEIGHTS_METADATA) != this_cpu_weight_type():
+                reasons.append(f"{path} holds {props.get(INT8_WEIGHTS_METADATA)} weights; this CPU needs "
+                               f"{this_cpu_weight_type()} (made on another machine)")
     return reasons
 
 

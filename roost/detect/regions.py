@@ -11,7 +11,9 @@ Boxes are `x1, y1, x2, y2` in detect-frame pixels with x2/y2 exclusive; arrays o
    rounded up to a multiple of 4, at least the model's input size, at most the frame's
    shorter side (a square must fit in the frame); a box longer than that is cut into equal
    tiles along its long axis so every part of it is still looked at;
-3. squares are shifted (never shrunk) to lie inside the frame;
+3. squares start on even pixels (yuv420p's chroma covers 2x2 blocks, so a region's
+   planes can be cut without converting the frame: `roost.detect.region_input`) and are
+   shifted (never shrunk) to lie inside the frame;
 4. squares that overlap by more than `MERGE_IOU` are merged into one square around both,
    repeatedly, as long as the merged square still fits in the frame.
 
@@ -140,6 +142,10 @@ def square_regions(boxes: Boxes, frame_shape: tuple[int, ...], min_size: int,
     side = np.clip(np.maximum(side, min_size), longest, max_side).astype(np.int64)
     centre_twice = boxes[:, :2] + boxes[:, 2:]  # 2 x centre keeps the rounding exact
     top_left = np.floor((centre_twice - side[:, None]) / 2).astype(np.int64)
+    # Even corners where the square still covers its box: a region's chroma then starts on
+    # a whole 2x2 block (a square as long as its box keeps its odd corner).
+    even = top_left - top_left % 2
+    top_left = np.where(even + side[:, None] >= np.ceil(boxes[:, 2:]), even, top_left)
     top_left = np.clip(top_left, 0, np.array([width, height]) - side[:, None])
     return np.hstack((top_left, top_left + side[:, None]))
 
@@ -179,7 +185,7 @@ def calculate_regions(frame_shape: tuple[int, ...], motion_boxes: Iterable[Seque
     model's input side (e.g. 320). All in frame pixels.
 
     >>> calculate_regions((576, 768), [(400, 300, 440, 420)], [(410, 290, 450, 410)], 320)
-    [Region(x1=265, y1=195, x2=585, y2=515)]
+    [Region(x1=264, y1=194, x2=584, y2=514)]
     """
     height, width = int(frame_shape[0]), int(frame_shape[1])
     boxes = np.vstack((as_boxes(motion_boxes), as_boxes(object_boxes)))

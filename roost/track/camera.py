@@ -11,7 +11,6 @@ import logging
 from collections.abc import Mapping, Sequence
 from typing import Protocol
 
-import cv2
 import numpy as np
 import numpy.typing as npt
 
@@ -20,7 +19,7 @@ from roost.config.services import DEFAULT_ATTRIBUTES_MAP
 from roost.controls import CameraControls
 from roost.detect.detection import Detection, detections_in_frame
 from roost.detect.duplicates import suppress_duplicates
-from roost.detect.region import Region
+from roost.detect.region_input import region_rgb
 from roost.detect.regions import calculate_regions
 from roost.motion import MotionDetector
 from roost.track.frame_result import FramePixels, FrameResult
@@ -35,15 +34,17 @@ REGION_MERGE_IOU = 0.1
 
 
 class RegionDetector(Protocol):
-    """Runs the detection model on one region already resized to the model's input.
+    """Runs the detection model on regions already resized to the model's input.
 
-    `detect(rgb)` takes `(model_height, model_width, 3)` uint8 RGB and returns `(N, 6)`
+    `detect_batch` takes a frame's regions, each as `detect(rgb)` would: `detect(rgb)` takes `(model_height, model_width, 3)` uint8 RGB and returns `(N, 6)`
     float32 `class_id, score, x1, y1, x2, y2`, coordinates normalized to the region."""
 
     model_size: int
     labels: Sequence[str]
 
-    def detect(self, rgb: npt.NDArray[np.uint8]) -> npt.NDArray[np.float32]: ...
+    def detect_batch(self, rgbs: Sequence[npt.NDArray[np.uint8]]) -> list[npt.NDArray[np.float32]]:
+        """`detect` of each region, all of one frame's regions at once."""
+        ...
 
 
 class CameraPipeline:
@@ -91,11 +92,10 @@ class CameraPipeline:
                                     self.tracker.boxes_to_look_at(frame_time), self.detector.model_size,
                                     merge_iou=REGION_MERGE_IOU)
         detections: list[Detection] = []
-        rgb = np.asarray(cv2.cvtColor(yuv, cv2.COLOR_YUV2RGB_I420), np.uint8) if regions else None
-        for region in regions:
-            assert rgb is not None
-            detections += detections_in_frame(self.detector.detect(self._region_input(rgb, region)), region,
-                                              self.detector.labels, self.wanted)
+        size = self.detector.model_size
+        inputs = [region_rgb(yuv, (self.height, self.width), region, size) for region in regions]
+        for region, rows in zip(regions, self.detector.detect_batch(inputs) if inputs else []):
+            detections += detections_in_frame(rows, region, self.detector.labels, self.wanted)
         self.detections_run += len(regions)
         detections = suppress_duplicates(detections, (self.height, self.width))  # one per object across regions
         update = self.tracker.update(frame_time, detections, regions)
@@ -104,13 +104,6 @@ class CameraPipeline:
             best_frames = (FramePixels(frame_time, np.array(yuv, dtype=np.uint8, copy=True)),)
         return FrameResult(self.name, frame_time, motion_boxes, tuple(regions), update.objects,
                            update.removed, best_frames)
-
-    def _region_input(self, rgb: npt.NDArray[np.uint8], region: Region) -> npt.NDArray[np.uint8]:
-        crop = rgb[region.y1:region.y2, region.x1:region.x2]
-        size = self.detector.model_size
-        if crop.shape[0] != size or crop.shape[1] != size:
-            return np.asarray(cv2.resize(crop, (size, size), interpolation=cv2.INTER_LINEAR), np.uint8)
-        return np.ascontiguousarray(crop, dtype=np.uint8)
 
     def _apply_controls(self) -> None:
         """Pass run-time motion settings (MQTT `/set`) to the motion detector."""

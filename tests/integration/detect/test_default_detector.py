@@ -133,3 +133,38 @@ def test_pool_serves_two_cameras_from_two_processes(cache: Path) -> None:
         assert max(v.inference_speed.value for v in pool.values.values()) > 0
     finally:
         pool.stop()
+
+
+def _frame_regions() -> list[np.ndarray]:
+    """Nine model-size squares of one plaza frame (more than one request holds)."""
+    crop = plaza_crop()
+    squares = [crop[y:y + 320, x:x + 320] for y in (0, 48, 96) for x in (0, 48, 96)]
+    return [np.ascontiguousarray(square) for square in squares]
+
+
+def test_a_frames_regions_in_one_call_find_what_one_call_each_finds(cache: Path) -> None:
+    detector = OnnxDetector(ModelConfig(), DetectorConfig(), cache)
+    assert detector.batches  # the default model's batch dimension is open
+    regions = _frame_regions()
+    batched = detector.detect_batch(regions)
+    single = [detector.detect(region) for region in regions]
+    assert len(batched) == len(single) == 9
+    for together, alone in zip(batched, single):
+        assert together.shape == alone.shape and len(alone) >= 1
+        np.testing.assert_allclose(together, alone, atol=1e-4)
+
+
+def test_pool_answers_a_batch_of_regions_in_order(cache: Path) -> None:
+    pool = DetectorPool({"a": DetectorConfig()}, ModelConfig(), cache, ["front"])
+    pool.start()
+    try:
+        regions = _frame_regions()  # 9 regions: a request of MAX_BATCH, then one of 1
+        client = pool.client("front")
+        answers = client.detect_batch(regions)
+        reference = OnnxDetector(ModelConfig(), DetectorConfig(), cache)
+        assert len(answers) == len(regions)
+        for answer, region in zip(answers, regions):
+            np.testing.assert_allclose(answer, reference.detect(region), atol=1e-4)
+        assert pool.values["a"].detections.value == len(regions)
+    finally:
+        pool.stop()

@@ -57,6 +57,9 @@ class ColourDetector:
                           (ys.max() + 1) / size])
         return np.array(found, np.float32).reshape(-1, 6)
 
+    def detect_batch(self, rgbs: Sequence[npt.NDArray[np.uint8]]) -> list[npt.NDArray[np.float32]]:
+        return [self.detect(rgb) for rgb in rgbs]
+
 
 def scene(frame: int, face: int) -> npt.NDArray[np.uint8]:
     """BGR: a person (60x150) walking right with a `face`-sided face at its head, a car

@@ -76,3 +76,6 @@ class SquareDetector:
             found.append([0, self.score, xs.min() / size, ys.min() / size, (xs.max() + 1) / size,
                           (ys.max() + 1) / size])
         return np.array(found, np.float32).reshape(-1, 6)
+
+    def detect_batch(self, rgbs: Sequence[npt.NDArray[np.uint8]]) -> list[npt.NDArray[np.float32]]:
+        return [self.detect(rgb) for rgb in rgbs]
