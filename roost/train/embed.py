@@ -54,9 +54,13 @@ AUGMENTATIONS = ("original", "zoom_out_80")
 ZOOM_OUT = 0.8
 #: Side in pixels every crop is resized to before the backbone (run-time and training alike;
 #: `metadata.json` `preprocessing.size` records it per model, so models trained at another
-#: size keep running as they were). A multiple of `INPUT_STRIDE`. See `features.py` for the
-#: measurements behind it.
-INPUT_SIZE = 160
+#: size keep running as they were). A multiple of 32 (`features.INPUT_STRIDE`). Was 224,
+#: the ImageNet size; the backbone pass costs about the square of it (1 thread, this
+#: machine: 224 → 16.1 ms, 192 → 12.0, 160 → 8.6, 128 → 6.2). bench/train.py's object task
+#: at 12 draws, 224 → 128 px: k5 0.889 → 0.919, k10 0.932 → 0.936, k20 0.955 → 0.972 (4 draws
+#: at 160: 0.929, 0.926, 0.965); state tasks 0.999 → 1.000. Run-time crops (people at
+#: detect resolution, state regions of a few hundred pixels) carry little that 128 px loses.
+INPUT_SIZE = 128
 BATCH_SIZE = 16
 FEATURE_CACHE_FILE = ".features.npz"
 
