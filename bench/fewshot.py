@@ -43,7 +43,7 @@ class Task:
 
 def embed_task(paths: list[Path], labels: list[str], later: Sequence[bool], backbone: Backbone,
                master_cache: Path) -> Task:
-    cache = FeatureCache(master_cache, backbone.fingerprint)
+    cache = FeatureCache(master_cache, backbone.fingerprint, backbone.preprocessing.size)
     embed_files(paths, backbone, cache)
     cache.save()
     hashes = [content_hash(p) for p in paths]

@@ -52,6 +52,15 @@ logger = logging.getLogger(__name__)
 AUGMENTATIONS = ("original", "zoom_out_80")
 #: The zoomed-out view shows the image at this fraction of its width and height.
 ZOOM_OUT = 0.8
+#: Side in pixels every crop is resized to before the backbone (run-time and training alike;
+#: `metadata.json` `preprocessing.size` records it per model, so models trained at another
+#: size keep running as they were). A multiple of 32 (`features.INPUT_STRIDE`). Was 224,
+#: the ImageNet size; the backbone pass costs about the square of it (1 thread, this
+#: machine: 224 → 16.1 ms, 192 → 12.0, 160 → 8.6, 128 → 6.2). bench/train.py's object task
+#: at 12 draws, 224 → 128 px: k5 0.889 → 0.919, k10 0.932 → 0.936, k20 0.955 → 0.972 (4 draws
+#: at 160: 0.929, 0.926, 0.965); state tasks 0.999 → 1.000. Run-time crops (people at
+#: detect resolution, state regions of a few hundred pixels) carry little that 128 px loses.
+INPUT_SIZE = 128
 BATCH_SIZE = 16
 FEATURE_CACHE_FILE = ".features.npz"
 
@@ -94,12 +103,13 @@ class Backbone:
     """
 
     def __init__(self, path: Path | None = None, threads: int = 2, batch_size: int = BATCH_SIZE,
-                 preprocessing: Preprocessing = Preprocessing()) -> None:
+                 preprocessing: Preprocessing | None = None) -> None:
         self.path = path if path is not None else backbone_path()
         if not self.path.is_file():
             raise FileNotFoundError(
                 f"classification backbone {self.path} is missing; run scripts/prepare-backbone.sh "
                 "(or `make setup`) once to export it")
+        preprocessing = preprocessing if preprocessing is not None else Preprocessing(size=INPUT_SIZE)
         graph = head_feature_graph(onnx.load(str(self.path)), preprocessing.size)
         self.session = ort.InferenceSession(graph.SerializeToString(), sess_options=session_options(threads),
                                             providers=["CPUExecutionProvider"])
@@ -121,11 +131,14 @@ class Backbone:
 
 
 class FeatureCache:
-    """Content hash → (V, D) features, persisted as one `.npz` beside the dataset."""
+    """Content hash → (V, D) features, persisted as one `.npz` beside the dataset.
 
-    def __init__(self, path: Path, fingerprint: str) -> None:
+    Features depend on the backbone file, the layout, the augmentations and the input size
+    (`input_size`: the backbone's input side in pixels), so all four make up its tag."""
+
+    def __init__(self, path: Path, fingerprint: str, input_size: int) -> None:
         self.path = path
-        self.tag = f"{fingerprint}:{FEATURE_LAYOUT}:{'|'.join(AUGMENTATIONS)}"
+        self.tag = f"{fingerprint}:{FEATURE_LAYOUT}@{input_size}:{'|'.join(AUGMENTATIONS)}"
         self.entries: dict[str, np.ndarray] = {}
         self._dirty = False
         if path.is_file():

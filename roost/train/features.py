@@ -66,6 +66,10 @@ SIMILARITY_SCALE_B7 = 0.1
 TAPS = (Tap("/_blocks.15/_project_conv/Conv_output_0", 320, 32),
         Tap("/_blocks.10/Add_output_0", 112, 16),
         Tap("/_blocks.7/Add_output_0", 80, 16, centre_column=True, scale=SIMILARITY_SCALE_B7))
+#: The backbone's coarsest stride: an input side that is a multiple of it keeps every map's
+#: size a whole number and the export's static "same" padding (computed by the exporter for
+#: 224 px) equal to what "same" padding is at that size.
+INPUT_STRIDE = 32
 #: Horizontal bands each map is also averaged over (besides the whole map).
 ROWS = 2
 #: Changes whenever TAPS/ROWS change, so cached features of another layout are rebuilt.
@@ -136,11 +140,19 @@ def _pooled_nodes(tap: Tap, index: int, input_size: int) -> tuple[list[onnx.Node
 
 
 def head_feature_graph(backbone: onnx.ModelProto, input_size: int = 224) -> onnx.ModelProto:
-    """A copy of the backbone whose one output `features` (N, `head_feature_dim()`) is what
-    the head reads. Raises ValueError when a tapped tensor is not in the graph."""
+    """A copy of the backbone for `input_size`² inputs whose one output `features`
+    (N, `head_feature_dim()`) is what the head reads. The export is fully convolutional, so
+    only the declared input shape changes with the size. Raises ValueError when a tapped
+    tensor is not in the graph or `input_size` is not a positive multiple of `INPUT_STRIDE`."""
+    if input_size <= 0 or input_size % INPUT_STRIDE:
+        raise ValueError(f"backbone input size {input_size}: expected a positive multiple of {INPUT_STRIDE}")
     model = onnx.ModelProto()
     model.CopyFrom(backbone)
     graph = model.graph
+    dims = graph.input[0].type.tensor_type.shape.dim if graph.input else []
+    if len(dims) == 4:
+        dims[2].dim_value = dims[3].dim_value = input_size
+    del graph.value_info[:]  # shapes inferred at the export's size
     produced = {name for node in graph.node for name in node.output}
     missing = [tap.tensor for tap in TAPS if tap.tensor not in produced]
     if missing or [i.name for i in graph.input][:1] != [INPUT_NAME]:

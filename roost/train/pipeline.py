@@ -23,6 +23,7 @@ from roost.classify.model_files import (
     BACKBONE_NAME,
     METADATA_FORMAT,
     ModelPaths,
+    Preprocessing,
     backbone_path,
     labelmap_text,
     load_model,
@@ -31,7 +32,7 @@ from roost.classify.model_files import (
     read_rgb,
 )
 from roost.train.dataset import check_class_counts, model_clips_dir, scan_dataset
-from roost.train.embed import AUGMENTATIONS, FEATURE_CACHE_FILE, Backbone, FeatureCache, embed_files
+from roost.train.embed import AUGMENTATIONS, FEATURE_CACHE_FILE, INPUT_SIZE, Backbone, FeatureCache, embed_files
 from roost.train.features import FEATURE_LAYOUT
 from roost.train.fuse import fuse_to_bytes, write_atomically
 from roost.train.head import ITERATIONS, L2_PENALTY, WHITEN, SoftmaxHead, train_head
@@ -54,6 +55,7 @@ class TrainingRequest:
     model_cache: Path
     object_model: bool = False
     threads: int = 2
+    input_size: int = INPUT_SIZE  # the backbone's input side; a passed-in backbone's wins
 
 
 @dataclass(frozen=True)
@@ -93,8 +95,10 @@ def train_model(request: TrainingRequest, report: ProgressSink | None = None,
     check_class_counts(name, dataset.counts())
     classes = dataset.classes
     files, file_labels = dataset.labelled_files()
-    net = backbone if backbone is not None else Backbone(backbone_path(request.model_cache), request.threads)
-    cache = FeatureCache(model_clips_dir(request.clips_dir, name) / FEATURE_CACHE_FILE, net.fingerprint)
+    net = backbone if backbone is not None else Backbone(backbone_path(request.model_cache), request.threads,
+                                                         preprocessing=Preprocessing(size=request.input_size))
+    cache = FeatureCache(model_clips_dir(request.clips_dir, name) / FEATURE_CACHE_FILE, net.fingerprint,
+                         net.preprocessing.size)
     emit("embedding", 0, len(files))
     embedded = embed_files(files, net, cache, augment=True,
                            progress=lambda done, total: emit("embedding", done, total))

@@ -151,7 +151,8 @@ def _dataset_features(clips_dir: Path, model: str, object_model: bool, loaded: A
     """Original-view features (M, D) of the dataset images and their "class/file" names."""
     dataset = scan_dataset(clips_dir, model, object_model)
     fingerprint = str(loaded.metadata.get("backbone", {}).get("fingerprint", ""))
-    cache = FeatureCache(model_clips_dir(clips_dir, model) / FEATURE_CACHE_FILE, fingerprint)
+    cache = FeatureCache(model_clips_dir(clips_dir, model) / FEATURE_CACHE_FILE, fingerprint,
+                         loaded.preprocessing.size)
     rows: list[np.ndarray] = []
     names: list[str] = []
     missing: list[tuple[str, np.ndarray]] = []

@@ -112,7 +112,8 @@ def test_fused_model_runs_without_torch_and_agrees_with_the_training_pipeline(
     clips = trained["clips"]
     dataset = scan_dataset(clips, "things")
     paths, labels = dataset.labelled_files()
-    cache = FeatureCache(clips / "things" / FEATURE_CACHE_FILE, backbone.fingerprint)
+    cache = FeatureCache(clips / "things" / FEATURE_CACHE_FILE, backbone.fingerprint,
+                         backbone.preprocessing.size)
     features = np.stack([cache.get(content_hash(p)) for p in paths])  # type: ignore[misc]
     head = train_head(features.reshape(-1, features.shape[2]), np.repeat(labels, len(AUGMENTATIONS)), 3)
     expected = head.probabilities(backbone.embed([read_rgb(p) for p in files]))  # type: ignore[misc]

@@ -93,8 +93,8 @@ def test_centre_column_is_the_middle_half_rounded_inwards() -> None:
     assert column_edges(7) == (2, 5)
 
 
-def toy_backbone() -> onnx.ModelProto:
-    """input (N, 3, 224, 224) → tensors named as TAPS (average pools + 1×1 convolutions of
+def toy_backbone(size: int = 224) -> onnx.ModelProto:
+    """input (N, 3, size, size) → tensors named as TAPS (average pools + 1×1 convolutions of
     random weights, at each tap's stride) and an ImageNet-style `features` output."""
     rng = np.random.default_rng(8)
     nodes, inits = [], []
@@ -105,7 +105,7 @@ def toy_backbone() -> onnx.ModelProto:
         nodes.append(helper.make_node("Conv", [f"pool{i}", f"w{i}"], [tap.tensor]))
     nodes.append(helper.make_node("ReduceMean", [TAPS[0].tensor], [FEATURES_OUTPUT], axes=[2, 3], keepdims=0))
     graph = helper.make_graph(
-        nodes, "toy", [helper.make_tensor_value_info(INPUT_NAME, TensorProto.FLOAT, ["batch", 3, 224, 224])],
+        nodes, "toy", [helper.make_tensor_value_info(INPUT_NAME, TensorProto.FLOAT, ["batch", 3, size, size])],
         [helper.make_tensor_value_info(FEATURES_OUTPUT, TensorProto.FLOAT, ["batch", TAPS[0].channels])], inits)
     return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
 
@@ -137,3 +137,24 @@ def test_head_features_are_the_documented_pooling_of_each_tap() -> None:
     assert features.shape == (2, head_feature_dim())
     assert np.allclose(features, expected_features(maps), rtol=1e-4, atol=1e-4)
     assert any(tap.centre_column and tap.scale != 1.0 for tap in TAPS)  # the layout this pins
+
+
+@pytest.mark.parametrize("size", [128, 160, 224])
+def test_backbone_exported_at_224_gives_the_documented_pooling_at_other_input_sizes(size: int) -> None:
+    """The real export declares 224 px; the rewritten graph takes `size` px and pools the
+    maps of that size (5×5 and 10×10 at 160 px) as documented."""
+    x = np.random.default_rng(size).normal(0, 1, (2, 3, size, size)).astype(np.float32)
+    taps = toy_backbone(size)
+    taps.graph.output.extend([helper.make_tensor_value_info(t.tensor, TensorProto.FLOAT, None) for t in TAPS])
+    maps = ort.InferenceSession(taps.SerializeToString(), providers=["CPUExecutionProvider"]).run(None, {INPUT_NAME: x})[1:]
+    assert maps[0].shape[2:] == (size // 32, size // 32)
+    rewritten = head_feature_graph(toy_backbone(224), size)
+    assert [d.dim_value for d in rewritten.graph.input[0].type.tensor_type.shape.dim][1:] == [3, size, size]
+    session = ort.InferenceSession(rewritten.SerializeToString(), providers=["CPUExecutionProvider"])
+    assert np.allclose(session.run(None, {INPUT_NAME: x})[0], expected_features(maps), rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("size", [0, 100, 150, -32])
+def test_input_size_that_is_not_a_multiple_of_the_backbone_stride_is_refused(size: int) -> None:
+    with pytest.raises(ValueError, match="multiple of 32"):
+        head_feature_graph(toy_backbone(), size)
