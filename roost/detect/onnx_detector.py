@@ -4,6 +4,10 @@ it on one region (`RegionDetector` of `roost.track.camera`).
 With no `model.path`, the default YOLOv3-tiny that setup converted into the model cache is
 used (`detector/yolov3-tiny-<size>-int8.onnx`, else the float one); it takes NCHW float RGB
 in 0..1 whatever the `input_*` keys say, since those describe a user's own model.
+
+A model Roost made itself (a tuned detector, `roost.tune`) says what it is in its metadata
+(`roost.model_type`, `roost.input`) and has its `labelmap.txt` beside it, so `model.path`
+alone selects it: keys the user did not set come from the model, keys the user set win.
 """
 
 from __future__ import annotations
@@ -20,12 +24,15 @@ import onnxruntime as ort  # type: ignore[import-untyped]
 
 from roost.config.services import DetectorConfig, ModelConfig
 from roost.detect.anchors import MASKS_METADATA, YOLO_HEADS_METADATA, anchors_from_metadata
-from roost.detect.decode import EMPTY, decode_ssd, decode_yolo_table, decode_yolov3
+from roost.detect.decode import EMPTY, SCORE_THRESHOLD, decode_ssd, decode_yolo_table, decode_yolov3
 
 logger = logging.getLogger(__name__)
 
 DETECTOR_DIR = "detector"
 DEFAULT_LABELMAP = "labelmap.txt"
+#: Metadata of models Roost made: the Frigate `model_type`, and `"<tensor> <dtype> <pixel format>"`.
+MODEL_TYPE_METADATA = "roost.model_type"
+INPUT_METADATA = "roost.input"
 
 
 class ModelMissingError(RuntimeError):
@@ -52,10 +59,19 @@ def load_labelmap(path: Path) -> list[str]:
     return lines
 
 
+def labelmap_file(model: ModelConfig, model_cache: Path) -> Path:
+    """`labelmap_path`; else, for a `model.path` with a `labelmap.txt` beside it (a tuned
+    detector), that one; else the default detector's COCO names."""
+    if model.labelmap_path:
+        return Path(model.labelmap_path)
+    if model.path and (Path(model.path).parent / DEFAULT_LABELMAP).is_file():
+        return Path(model.path).parent / DEFAULT_LABELMAP
+    return model_cache / DETECTOR_DIR / DEFAULT_LABELMAP
+
+
 def model_labels(model: ModelConfig, model_cache: Path) -> list[str]:
-    """The model's labels: `labelmap_path` (default: the default detector's COCO names),
-    with `model.labelmap` overrides applied by index."""
-    path = Path(model.labelmap_path) if model.labelmap_path else model_cache / DETECTOR_DIR / DEFAULT_LABELMAP
+    """The model's labels (`labelmap_file`), with `model.labelmap` overrides applied by index."""
+    path = labelmap_file(model, model_cache)
     labels = load_labelmap(path) if path.is_file() else []
     for index, name in model.labelmap.items():
         while len(labels) <= index:
@@ -104,6 +120,8 @@ class OnnxDetector:
         self.width, self.height = model.width, model.height
         self.model_size = max(self.width, self.height)
         meta = self.session.get_modelmeta().custom_metadata_map
+        if model.path is not None:
+            self._describe_from_metadata(model, meta)
         self.anchors = anchors_from_metadata(meta)
         if self.model_type == "yolov3" and not self.anchors:
             raise ModelMissingError(f"{path}: a yolov3 model needs its anchors in metadata '{YOLO_HEADS_METADATA}'")
@@ -114,6 +132,22 @@ class OnnxDetector:
         self.inference_ms = 0.0
         logger.info("detector model %s (%s, %dx%d, %s)", path, self.model_type, self.width, self.height,
                     self.session.get_providers()[0])
+
+    def _describe_from_metadata(self, model: ModelConfig, meta: dict[str, str]) -> None:
+        """What a Roost-made model says about itself, for the `model:` keys left unset. A
+        model of Roost's converter (anchors in its metadata, `roost.detect.anchors`) that
+        predates these keys is a yolov3 taking NCHW float RGB."""
+        chosen = model.model_fields_set
+        converted = MASKS_METADATA in meta or YOLO_HEADS_METADATA in meta
+        model_type = meta.get(MODEL_TYPE_METADATA) or ("yolov3" if converted else None)
+        if model_type and "model_type" not in chosen:
+            self.model_type = model_type
+        parts = (meta.get(INPUT_METADATA) or ("nchw float rgb" if converted else "")).split()
+        if len(parts) == 3:
+            tensor, dtype, pixel_format = parts
+            self.tensor = self.tensor if "input_tensor" in chosen else tensor
+            self.dtype = self.dtype if "input_dtype" in chosen else dtype
+            self.pixel_format = self.pixel_format if "input_pixel_format" in chosen else pixel_format
 
     def tensor_for(self, rgb: npt.NDArray[np.uint8]) -> npt.NDArray[np.generic]:
         image = rgb
@@ -134,7 +168,8 @@ class OnnxDetector:
             data = data.transpose(2, 0, 1)
         return np.ascontiguousarray(data[None])
 
-    def detect(self, rgb: npt.NDArray[np.uint8]) -> npt.NDArray[np.float32]:
+    def detect(self, rgb: npt.NDArray[np.uint8], threshold: float = SCORE_THRESHOLD) -> npt.NDArray[np.float32]:
+        """`threshold`: the lowest score reported (lower for scoring a model's AP; yolov3 only)."""
         started = time.perf_counter()
         outputs = self.session.run(None, {self.input_name: self.tensor_for(rgb)})
         self.inference_ms = (time.perf_counter() - started) * 1000
@@ -153,7 +188,7 @@ class OnnxDetector:
 
     def _decode(self, outputs: Sequence[npt.NDArray[np.float32]]) -> npt.NDArray[np.float32]:
         if self.model_type == "yolov3":
-            return decode_yolov3(outputs, self.anchors, self.model_size)
+            return decode_yolov3(outputs, self.anchors, self.model_size, threshold)
         if self.model_type == "ssd":
             return decode_ssd(outputs)
         if self.model_type in ("yolox", "yolo-generic", "yolonas", "rfdetr", "dfine"):

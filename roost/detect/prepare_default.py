@@ -138,7 +138,10 @@ def this_cpu_weight_type() -> str:
     return int8_weight_type(cpu_flags(), platform.machine())
 
 
-def quantize(float_model: Path, target: Path, size: int) -> None:
+def quantize(float_model: Path, target: Path, size: int,
+             images: Sequence[npt.NDArray[np.uint8]] | None = None) -> None:
+    """Static int8 (QDQ) of `float_model`, calibrated on `images` (RGB, `size` x `size`;
+    default `calibration_images(size)`); the head convolutions stay float, metadata is kept."""
     from onnxruntime.quantization import (  # type: ignore[import-untyped]
         CalibrationDataReader, QuantFormat, QuantType, quantize_static,
     )
@@ -146,7 +149,8 @@ def quantize(float_model: Path, target: Path, size: int) -> None:
 
     class Frames(CalibrationDataReader):  # type: ignore[misc]
         def __init__(self) -> None:
-            self.items = iter([{"images": to_tensor(img)} for img in calibration_images(size)])
+            chosen = calibration_images(size) if images is None else images
+            self.items = iter([{"images": to_tensor(img)} for img in chosen])
 
         def get_next(self) -> dict[str, npt.NDArray[np.float32]] | None:
             return next(self.items, None)
