@@ -173,7 +173,7 @@ class OnnxDetector:
         started = time.perf_counter()
         outputs = self.session.run(None, {self.input_name: self.tensor_for(rgb)})
         self.inference_ms = (time.perf_counter() - started) * 1000
-        return self._decode(outputs)
+        return self._decode(outputs, threshold)
 
     def detect_batch(self, rgbs: Sequence[npt.NDArray[np.uint8]]) -> list[npt.NDArray[np.float32]]:
         """`detect` of each region, in one model call when the model takes a batch;
@@ -186,7 +186,8 @@ class OnnxDetector:
         self.inference_ms = (time.perf_counter() - started) * 1000 / len(rgbs)
         return [self._decode([output[index:index + 1] for output in outputs]) for index in range(len(rgbs))]
 
-    def _decode(self, outputs: Sequence[npt.NDArray[np.float32]]) -> npt.NDArray[np.float32]:
+    def _decode(self, outputs: Sequence[npt.NDArray[np.float32]],
+                threshold: float = SCORE_THRESHOLD) -> npt.NDArray[np.float32]:
         if self.model_type == "yolov3":
             return decode_yolov3(outputs, self.anchors, self.model_size, threshold)
         if self.model_type == "ssd":

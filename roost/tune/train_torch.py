@@ -115,7 +115,7 @@ class GraphModel(torch.nn.Module):  # type: ignore[misc]
                 x = inputs[0]
                 if pads[0] != pads[2] or pads[1] != pads[3]:
                     x = F.pad(x, (pads[1], pads[3], pads[0], pads[2]))
-                    padding = 0
+                    padding: int | tuple[int, int] = 0
                 else:
                     padding = (pads[0], pads[1])
                 out = F.conv2d(x, self.params[key(node.input[1])], self.params[key(node.input[2])],
@@ -262,10 +262,10 @@ def yolo_loss(heads: list[Any], targets: list[np.ndarray], ignored: list[np.ndar
             gy = min(int((row[2] + row[4]) / 2 / size * grid_h), grid_h - 1)
             assigned.append((b, head, anchor, gy, gx, int(row[0]), row[1:]))
     total = heads[0].new_zeros(())
-    for h, head in enumerate(heads):
+    for h, head_output in enumerate(heads):
         count = len(anchors[h])
-        _, depth, grid_h, grid_w = head.shape
-        cells = head.reshape(batch, count, depth // count, grid_h, grid_w).permute(0, 1, 3, 4, 2)
+        _, depth, grid_h, grid_w = head_output.shape
+        cells = head_output.reshape(batch, count, depth // count, grid_h, grid_w).permute(0, 1, 3, 4, 2)
         with torch.no_grad():
             gy, gx = torch.meshgrid(torch.arange(grid_h), torch.arange(grid_w), indexing="ij")
             shape = torch.tensor(anchors[h], dtype=torch.float32)[None, :, None, None]
