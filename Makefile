@@ -15,9 +15,10 @@ run: setup
 	$(VENV)/bin/roost serve
 
 # Lint, types and the docstring examples first (seconds), then the suite. The GStreamer
-# children run under the system Python and the Alembic env only inside Alembic: no doctests.
+# children run under the system Python, the tuning child in the torch venv and the Alembic env
+# only inside Alembic: no doctests.
 DOCTEST_IGNORE = --ignore=roost/restream/gst_ingest.py --ignore=roost/restream/gst_server.py \
-	--ignore=roost/store/migrations
+	--ignore=roost/store/migrations --ignore=roost/tune/train_torch.py
 
 test: setup-test
 	$(VENV)/bin/ruff check roost tests bench
