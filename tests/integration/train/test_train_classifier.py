@@ -16,7 +16,7 @@ from train_photos import PHOTOS, build_dataset, photo_crops, write_rgb
 
 from roost.classify.model_files import InvalidNameError, model_paths, read_rgb
 from roost.train.dataset import DatasetError, scan_dataset
-from roost.train.embed import AUGMENTATIONS, FEATURE_CACHE_FILE, Backbone, FeatureCache, content_hash
+from roost.train.embed import AUGMENTATIONS, FEATURE_CACHE_FILE, INPUT_SIZE, Backbone, FeatureCache, content_hash
 from roost.train.head import train_head
 from roost.train.pipeline import TrainingProgress, TrainingRequest, train_model
 from roost.train.run import Trainer, TrainingInProgressError, TrainingRun
@@ -58,7 +58,7 @@ def test_model_files_and_metadata_are_written(trained: dict[str, Any]) -> None:
     metadata = json.loads(paths.metadata.read_text())
     assert metadata["classes"] == ["cat", "coffee", "rocket"]
     assert metadata["image_counts"] == {"cat": PER_CLASS, "coffee": PER_CLASS, "rocket": PER_CLASS}
-    assert metadata["preprocessing"]["size"] == 224 and metadata["preprocessing"]["scale"] == 1 / 128
+    assert metadata["preprocessing"]["size"] == INPUT_SIZE == 128 and metadata["preprocessing"]["scale"] == 1 / 128
     metrics = metadata["metrics"]
     assert metrics["method"] == "grouped_k_fold" and metrics["images"] == 3 * PER_CLASS
     assert metrics["groups"] >= 20 and set(metrics["group_kinds"]) == {"similar"}  # distinct crops, no origin
