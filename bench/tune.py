@@ -87,7 +87,13 @@ def person_ap(model: Path, cache: Path, frames: list[tuple[Any, list[tuple[str, 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[50, 200])
+    defaults = TuneSettings()
+    for name in ("epochs", "views", "depth", "learning_rate", "max_crops", "smallest_view"):
+        parser.add_argument(f"--{name.replace('_', '-')}", type=type(getattr(defaults, name)),
+                            default=getattr(defaults, name), help="tune setting (default: the product's)")
     args = parser.parse_args()
+    settings = TuneSettings(epochs=args.epochs, views=args.views, depth=args.depth, learning_rate=args.learning_rate,
+                            max_crops=args.max_crops, smallest_view=args.smallest_view)
     real_cache = model_cache_dir()
     people = load_people()
     started = time.perf_counter()
@@ -116,7 +122,7 @@ def main() -> None:
             tuner.subscribe(lambda p: p.stage == "training" and print(
                 f"  {p.stage} step {p.step}/{p.steps} ({p.elapsed_seconds} s)", flush=True))
             clock = time.perf_counter()
-            request = build_request(verified_frames(database, clips), cache, SIZE, TuneSettings())
+            request = build_request(verified_frames(database, clips), cache, SIZE, settings)
             print(f"tune on {size} frames ({len(request['train'])} train, {len(request['held_out'])} held out; "
                   f"settings {request['settings']})", flush=True)
             tuner.start(request)

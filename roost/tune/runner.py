@@ -45,13 +45,14 @@ class TuneSettings:
     max_crops: int = 8
     depth: int = 2
     learning_rate: float = 3e-4
+    smallest_view: float = 0.45
     seed: int = 0
     threads: int = 2
 
     def job(self, frames: int) -> dict[str, Any]:
         crops = min(max(round(self.views / max(frames, 1)), self.min_crops), self.max_crops)
         return {"epochs": self.epochs, "crops_per_frame": crops, "depth": self.depth,
-                "learning_rate": self.learning_rate, "seed": self.seed, "threads": self.threads}
+                "learning_rate": self.learning_rate, "smallest_view": self.smallest_view, "seed": self.seed, "threads": self.threads}
 
 
 @dataclass(frozen=True)

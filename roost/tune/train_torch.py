@@ -183,10 +183,10 @@ def widen(weight: Any, bias: Any, anchors: int, extra: int) -> tuple[Any, Any]:
             torch.cat((blocks_b, new_b), 1).reshape(-1))
 
 
-def crop_views(image: Any, boxes: np.ndarray, size: int, count: int, rng: np.random.Generator
-               ) -> list[tuple[Any, np.ndarray, np.ndarray]]:
+def crop_views(image: Any, boxes: np.ndarray, size: int, count: int, rng: np.random.Generator,
+               smallest: float = 0.45) -> list[tuple[Any, np.ndarray, np.ndarray]]:
     """`count` square views of one frame at `size`: the whole frame padded to a square first
-    (the view the evaluation uses), then random squares of 45-100 % of the longer side,
+    (the view the evaluation uses), then random squares of `smallest`-100 % of the longer side,
     half of them mirrored. Each: `(3 x size x size float tensor 0..1, targets (N, 5) class +
     box in view pixels, ignored (M, 4) boxes cut too much by the view)`."""
     height, width = image.shape[:2]
@@ -196,7 +196,7 @@ def crop_views(image: Any, boxes: np.ndarray, size: int, count: int, rng: np.ran
         if index == 0:
             side, x0, y0 = longest, 0, 0
         else:
-            side = int(rng.uniform(0.45, 1.0) * longest)
+            side = int(rng.uniform(smallest, 1.0) * longest)
             x0 = int(rng.integers(min(0, width - side), max(0, width - side) + 1))
             y0 = int(rng.integers(min(0, height - side), max(0, height - side) + 1))
         canvas = torch.full((side, side, 3), PAD_VALUE, dtype=torch.uint8)
@@ -359,7 +359,7 @@ def tune(job: dict[str, Any]) -> Path:
     for index, frame in enumerate(frames):
         image = torch.from_numpy(np.load(frame["image"]))
         boxes = np.asarray(frame["boxes"], np.float64).reshape(-1, 5)
-        views = crop_views(image, boxes, size, count, rng)
+        views = crop_views(image, boxes, size, count, rng, float(job.get("smallest_view", 0.45)))
         boundary = model.frozen(torch.stack([v[0] for v in views]))
         features += [[tensor[v].half() for tensor in boundary] for v in range(len(views))]
         targets += [v[1] for v in views]
