@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import queue
+import threading
 import time
 from collections.abc import Callable, Iterator
 
@@ -12,7 +13,11 @@ from paho.mqtt.enums import CallbackAPIVersion
 
 
 class Listener:
-    """Subscribes to `<prefix>/#` and records every message (retained ones included)."""
+    """Subscribes to `<prefix>/#` and records every message (retained ones included).
+
+    The constructor returns once the broker has acknowledged the subscription: a message
+    that is not retained (`review_status`) published right after would otherwise be lost
+    to a listener whose SUBSCRIBE is still in flight."""
 
     def __init__(self, port: int, prefix: str = "frigate", session: str | None = None) -> None:
         """`session`: a client id with a persistent session (messages queued while away)."""
@@ -21,11 +26,15 @@ class Listener:
         self.prefix = prefix
         self.client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=session or f"listener-{time.monotonic_ns()}",
                                   clean_session=session is None)
+        self.subscribed = threading.Event()
         self.client.on_connect = lambda c, *_: c.subscribe(f"{prefix}/#", qos=1)
+        self.client.on_subscribe = lambda *_: self.subscribed.set()
         self.client.on_message = lambda _c, _u, m: self.messages.put((m.topic, m.payload, bool(m.retain)))
         self.client.reconnect_delay_set(1, 2)
         self.client.connect("127.0.0.1", port)
         self.client.loop_start()
+        if not self.subscribed.wait(10.0):
+            raise AssertionError(f"listener on port {port}: no SUBACK for {prefix}/# within 10s")
 
     def wait_for(self, topic: str, accept: Callable[[bytes], bool] = lambda _p: True,
                  timeout: float = 10.0, since: int = 0) -> bytes:
