@@ -26,7 +26,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from roost import FRIGATE_STYLE_VERSION
 from roost.api import (
     annotation_files, annotation_frames, auth, controls, event_actions, event_media, events, exports, live, logs, ptz, recordings, review, review_media,
-    stats_config, stats_history, storage, users, vod, ws,
+    stats_config, stats_history, storage, tuning, users, vod, ws,
 )
 from roost.api.auth import authorize, jwt_secret
 from roost.api.context import ApiContext
@@ -47,7 +47,7 @@ logger = logging.getLogger(__name__)
 #: Routers that name their own paths, in matching order; `live` (catch-all camera paths) goes last.
 NAMED_ROUTERS = (stats_config.router, events.router, event_actions.router, event_media.router, review.router,
                  exports.router, recordings.router, ptz.router, review_media.router,
-                 annotation_files.router, annotation_frames.router)
+                 annotation_files.router, tuning.router, annotation_frames.router)
 #: The web UI's own routes (System page, camera switches); also named, so before `live`.
 UI_ROUTERS = (logs.router, stats_history.router, storage.router, controls.router)
 

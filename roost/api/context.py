@@ -21,6 +21,7 @@ from roost.controls import CameraControls
 from roost.hub import Hub
 from roost.paths import model_cache_dir
 from roost.store import Database
+from roost.tune.runner import Tuner, TuneSettings
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,8 @@ class ApiContext:
     manual_events: ManualEvents | None = None
     extra_routers: list[APIRouter] = field(default_factory=list)
     model_cache: Path = field(default_factory=model_cache_dir)  # classifiers' model files
+    tuner: Tuner = field(default_factory=Tuner)  # one detector tune at a time (roost.api.tuning)
+    tune_settings: TuneSettings = field(default_factory=TuneSettings)
     # Called with a validated, saved new config; returns True when a restart is still needed.
     on_config_change: Callable[[LoadedConfig], bool] | None = None
 

@@ -9,7 +9,7 @@ from roost import FRIGATE_STYLE_VERSION
 from roost.api.params import Ctx
 from roost.api.response_cache import ResponseCache
 from roost.config.effective import effective_config
-from roost.detect.onnx_detector import model_labels
+from roost.detect.onnx_detector import model_labels, model_type_of
 from roost.restream.plan import with_restreamed_streams
 
 router = APIRouter(tags=["service"])
@@ -40,6 +40,7 @@ async def config(request: Request, context: Ctx) -> JSONResponse:
         # annotation page offers as labels.
         data["model"]["labelmap"] = {str(index): label for index, label in
                                      enumerate(model_labels(context.loaded.config.model, context.model_cache))}
+        data["model"]["model_type"] = model_type_of(context.loaded.config.model)
         cached = (context.loaded, data)
         request.app.state.effective_config = cached
     return JSONResponse(cached[1])

@@ -80,6 +80,25 @@ def model_labels(model: ModelConfig, model_cache: Path) -> list[str]:
     return labels
 
 
+def model_type_of(model: ModelConfig) -> str:
+    """The model type the detector runs `model` as, for `/api/config` (Home Assistant and the
+    UI read it): the user's `model_type`; else what a Roost-made model's metadata says (a tuned
+    detector is a yolov3 without the key set); else Frigate's default."""
+    path = Path(model.path) if model.path else None
+    if path is None or "model_type" in model.model_fields_set or not path.is_file():
+        return model.model_type_resolved
+    try:
+        import onnx
+
+        proto = onnx.load(str(path), load_external_data=False)
+    except Exception as error:  # unreadable: the detector reports it when it loads the file
+        logger.warning("model.path %s: metadata not readable (%s)", path, error)
+        return model.model_type_resolved
+    meta = {entry.key: entry.value for entry in proto.metadata_props}
+    converted = MASKS_METADATA in meta or YOLO_HEADS_METADATA in meta
+    return meta.get(MODEL_TYPE_METADATA) or ("yolov3" if converted else model.model_type_resolved)
+
+
 def providers_for(detector: DetectorConfig) -> list[str]:
     available = ort.get_available_providers()
     wanted = {"cpu": [], "onnx": ["CUDAExecutionProvider", "OpenVINOExecutionProvider"],

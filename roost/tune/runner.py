@@ -29,7 +29,8 @@ from roost.tune.split import split_by_time
 
 logger = logging.getLogger(__name__)
 
-STATE_IDLE, STATE_TUNING, STATE_COMPLETE, STATE_FAILED = "idle", "tuning", "complete", "failed"
+STATE_IDLE, STATE_TUNING, STATE_COMPLETE, STATE_FAILED, STATE_CANCELLED = (
+    "idle", "tuning", "complete", "failed", "cancelled")
 TUNE_NICENESS = 10
 STDERR_TAIL = 1500
 
@@ -123,6 +124,8 @@ class TuneRun:
     request: dict[str, Any]
     latest: TuneProgress
     done: threading.Event = field(default_factory=threading.Event)
+    cancelled: threading.Event = field(default_factory=threading.Event)
+    process: subprocess.Popen[str] | None = None
 
 
 class Tuner:
@@ -154,6 +157,19 @@ class Tuner:
         threading.Thread(target=self._work, args=(run,), name=f"tune-{request['name']}", daemon=True).start()
         self._publish(run, run.latest)
         return run
+
+    def cancel(self) -> bool:
+        """Stop the running tune (its child is killed; nothing is written to the model cache).
+        False when none runs."""
+        with self._lock:
+            run = self._run
+            if run is None or run.done.is_set():
+                return False
+            run.cancelled.set()
+            process = run.process
+        if process is not None and process.poll() is None:
+            process.kill()
+        return True
 
     def wait(self, timeout: float | None = None) -> TuneProgress:
         with self._lock:
@@ -198,9 +214,14 @@ class Tuner:
                                  report=report, peak_rss_mb=max(peaks, default=None))
             logger.info("tuned detector %s in %.0f s", request["name"], time.monotonic() - started)
         except Exception as error:
-            logger.warning("tune %s failed: %s", request["name"], error)
-            final = replace(run.latest, state=STATE_FAILED, stage="done", message=str(error),
-                            elapsed_seconds=round(time.monotonic() - started, 1))
+            if run.cancelled.is_set():
+                logger.info("tune %s cancelled", request["name"])
+                final = replace(run.latest, state=STATE_CANCELLED, stage="done", message="cancelled",
+                                elapsed_seconds=round(time.monotonic() - started, 1))
+            else:
+                logger.warning("tune %s failed: %s", request["name"], error)
+                final = replace(run.latest, state=STATE_FAILED, stage="done", message=str(error),
+                                elapsed_seconds=round(time.monotonic() - started, 1))
         finally:
             shutil.rmtree(work, ignore_errors=True)
         self._publish(run, final)
@@ -213,9 +234,15 @@ class Tuner:
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))}
         stderr_path = work / f"stderr-{step}.txt"
         failure = None
+        if run.cancelled.is_set():
+            raise RuntimeError("cancelled")
         with stderr_path.open("wb") as stderr:
             process = subprocess.Popen(["nice", "-n", str(TUNE_NICENESS), *command], stdout=subprocess.PIPE,
                                        stderr=stderr, env=env, text=True)
+            with self._lock:
+                run.process = process
+            if run.cancelled.is_set():  # cancelled while this child started
+                process.kill()
             assert process.stdout is not None
             for line in process.stdout:
                 try:
@@ -233,6 +260,8 @@ class Tuner:
                     int(fields.get("steps", 0)), str(fields.get("message", "")), run.latest.name, run.latest.started,
                     round(time.monotonic() - started, 1)))
             code = process.wait()
+        if run.cancelled.is_set():
+            raise RuntimeError("cancelled")
         if code != 0 or failure:
             tail = stderr_path.read_text(errors="replace")[-STDERR_TAIL:]
             logger.warning("tune step %s failed (exit %s): %s", step, code, tail)

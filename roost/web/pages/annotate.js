@@ -2,20 +2,20 @@
 // for tuning the detection model, as Frigate+ does in its own annotation tool. Routes:
 //   #/annotate?show=todo|verified|all        the frames, newest capture first (paged)
 //   #/annotate/<frame id>?show=...           the editor (pages/annotate/editor.js)
-// Only verified frames train; the list says how many there are against the 10 a first model needs.
+// Only verified frames train; the tune panel (pages/annotate/tune.js) says how many there are
+// against Frigate+'s rules, starts a tune and lists the tuned models.
 import { html, useCallback, useEffect, useRef, useState } from '../lib/html.js';
 import { api, url } from '../lib/api.js';
 import { href, navigate } from '../lib/router.js';
 import { isAdmin } from '../lib/session.js';
 import { ErrorBox, Icon, LazyImg, ThumbGrid, formatDateTime, toast } from '../lib/ui.js';
 import { Editor } from './annotate/editor.js';
+import { TunePanel } from './annotate/tune.js';
 import { gridKeys } from './explore.js';
 
 export const title = 'Annotate';
 
 const PAGE_SIZE = 60;
-/** Frigate+'s rule: a first model needs this many verified frames. */
-const FIRST_MODEL_FRAMES = 10;
 const SHOW = [['todo', 'To annotate', '0'], ['verified', 'Verified', '1'], ['all', 'All', undefined]];
 
 export function verifiedParam(show) {
@@ -105,8 +105,8 @@ function FrameList({ show }) {
       Label <strong>every</strong> object with a tight box (the whole object, even where it is hidden; logos on their own),
       then verify: only verified frames tune the model.</p>
     ${counts && html`<p class="an-progress" data-testid="annotate-counts">
-      <strong>${verified}</strong> verified · <strong>${counts.unverified}</strong> to annotate
-      ${verified < FIRST_MODEL_FRAMES ? html` · <span class="muted">${FIRST_MODEL_FRAMES - verified} more verified for a first tuned model</span>` : ''}</p>`}
+      <strong>${verified}</strong> verified · <strong>${counts.unverified}</strong> to annotate</p>`}
+    ${counts && html`<${TunePanel} verifiedCount=${verified} />`}
     <div class="chips an-show" role="group" aria-label="Which frames">
       ${SHOW.map(([key, label]) => html`<button class="chip" aria-pressed=${show === key ? 'true' : 'false'}
         onClick=${() => navigate('annotate', [], { show: key }, true)}>${label}</button>`)}

@@ -3,13 +3,16 @@ Debian opencv-doc's vtest.avi with their hand-checked person and car boxes
 (bench/data/detect_ground_truth.json), the cars labelled `vehicle` — a label the base model
 does not have, so it becomes a new class. A real run of the product's tune (rules, time
 split, the prepare / torch / finish children, int8), kept short (one epoch, few views);
-then the tuned model is selected by `model.path` alone and runs in the camera pipeline."""
+started, cancelled and listed through the HTTP API the annotation page uses; then the tuned
+model is selected by `model.path` alone and runs in the camera pipeline."""
 
 from __future__ import annotations
 
 import json
 import subprocess
 import sys
+import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,15 +23,22 @@ import pytest
 
 from roost.annotate.frames import AnnotationBox
 from roost.annotate.store import AnnotationStore, encode_frame, verified_frames
+from roost.api import create_app
+from roost.api.context import ApiContext
 from roost.config import validate_raw
 from roost.config.services import DetectorConfig
-from roost.detect.onnx_detector import OnnxDetector, model_labels
+from roost.detect.onnx_detector import OnnxDetector, model_labels, model_type_of
+from roost.hub import Hub
 from roost.detect.regions import pairwise_iou
 from roost.paths import model_cache_dir
 from roost.store import Database, database_url
 from roost.track.camera import CameraPipeline
-from roost.tune.files import tuned_models
-from roost.tune.runner import TuneRefusedError, TuneSettings, Tuner, build_request, tune_python
+from roost.tune.files import tuned_models, tuned_root
+from roost.tune.runner import TuneRefusedError, TuneSettings, build_request, tune_python
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    from fastapi.testclient import TestClient
 
 REPO = Path(__file__).resolve().parents[3]
 GROUND_TRUTH = REPO / "bench" / "data" / "detect_ground_truth.json"
@@ -36,6 +46,13 @@ VTEST = "/usr/share/doc/opencv-doc/examples/data/vtest.avi"
 WIDTH, HEIGHT = 768, 576
 BASE_TIME = 1_700_000_000.0
 QUICK = TuneSettings(epochs=1, views=28, min_crops=2, max_crops=2)
+
+
+def vtest_config(model_path: str | None = None) -> Any:
+    return validate_raw({"api": {"enabled": False}, "auth": {"enabled": False}, "mqtt": {"enabled": False},
+                         "model": {"path": model_path} if model_path else {}, "objects": {"track": ["person"]},
+                         "cameras": {"vtest": {"ffmpeg": {"inputs": [{"path": "vtest.mp4", "roles": ["detect"]}]},
+                                               "detect": {"width": WIDTH, "height": HEIGHT, "fps": 5}}}})
 
 
 def vtest_frames(indices: list[int]) -> dict[int, np.ndarray]:
@@ -68,7 +85,7 @@ def add_frames(store: AnnotationStore, truth: list[dict[str, Any]], footage: dic
 
 
 @pytest.fixture
-def places(tmp_path: Path) -> tuple[AnnotationStore, Database, Path, Path]:
+def places(tmp_path: Path) -> Iterator[tuple[AnnotationStore, Database, Path, Path]]:
     media = tmp_path / "media"
     database = Database(database_url(None, None, media))
     database.migrate()
@@ -79,12 +96,41 @@ def places(tmp_path: Path) -> tuple[AnnotationStore, Database, Path, Path]:
     database.close()
 
 
+def api_client(places: Any, model_path: str | None = None) -> tuple[TestClient, ApiContext]:
+    """The HTTP API on these places, with the quick tune settings."""
+    _store, database, clips, cache = places
+    context = ApiContext(loaded=vtest_config(model_path), database=database, hub=Hub(), controls={},
+                         media_dir=clips.parent, model_cache=cache, tune_settings=QUICK)
+    return TestClient(create_app(context, authenticated=False)), context
+
+
 def test_tuning_refuses_with_fewer_than_ten_verified_frames(places: Any, truth: list[dict[str, Any]],
                                                           footage: dict[int, np.ndarray]) -> None:
     store, database, clips, cache = places
     add_frames(store, truth[:9], footage)
     with pytest.raises(TuneRefusedError, match="at least 10 verified frames; there are 9"):
         build_request(verified_frames(database, clips), cache, 320, QUICK)
+    client, _context = api_client(places)
+    state = client.get("/api/annotations/tune").json()
+    assert state["counts"]["verified"] == 9 and "verify 1 more" in state["counts"]["refusal"]
+    refused = client.post("/api/annotations/tune")
+    assert refused.status_code == 400 and "there are 9 (verify 1 more)" in refused.json()["message"]
+    assert client.delete("/api/annotations/tune").status_code == 409  # nothing to cancel
+
+
+def test_a_cancelled_tune_writes_nothing(places: Any, truth: list[dict[str, Any]],
+                                          footage: dict[int, np.ndarray]) -> None:
+    store, _database, _clips, cache = places
+    add_frames(store, truth[:10], footage)
+    client, context = api_client(places)
+    assert client.post("/api/annotations/tune").status_code == 202
+    assert client.post("/api/annotations/tune").status_code == 409  # one at a time
+    cancelled = client.delete("/api/annotations/tune")
+    assert cancelled.status_code == 200, cancelled.text
+    state = cancelled.json()
+    assert state["progress"]["state"] == "cancelled" and not state["running"]
+    assert state["models"] == [] and tuned_models(cache) == []
+    assert not any(tuned_root(cache).glob(".work-*"))  # its work folder is gone too
 
 
 def test_a_tuned_model_is_written_loads_by_model_path_alone_and_detects(
@@ -96,14 +142,21 @@ def test_a_tuned_model_is_written_loads_by_model_path_alone_and_detects(
     assert request["new_labels"] == ["vehicle"] and request["labels"][80:] == ["vehicle"]
     assert len(request["train"]) == 9 and len(request["held_out"]) == 3  # the latest 3 by time
     assert max(f["frame_time"] for f in request["train"]) < min(f["frame_time"] for f in request["held_out"])
-    tuner = Tuner()
+    client, context = api_client(places)
     seen: list[str] = []
-    tuner.subscribe(lambda progress: seen.append(progress.stage))
-    tuner.start(request)
-    result = tuner.wait(timeout=240)
+    context.tuner.subscribe(lambda progress: seen.append(progress.stage))
+    started = client.post("/api/annotations/tune")
+    assert started.status_code == 202, started.text
+    assert started.json()["running"] and started.json()["progress"]["state"] == "tuning"
+    result = context.tuner.wait(timeout=240)
     assert result.state == "complete", result.message
     assert {"preparing", "features", "training", "quantizing", "scoring"} <= set(seen)
     assert "torch" not in sys.modules  # the server's side never imports it
+    state = client.get("/api/annotations/tune").json()
+    [listed] = state["models"]
+    assert listed["frames"] == {"train": 9, "held_out": 3} and listed["new_labels"] == ["vehicle"]
+    assert not listed["in_use"] and set(listed["ap50"]["tuned"]) == {"person", "vehicle"}
+    assert state["counts"]["new_since_last_model"] == 0 and "new since the last tuned model" in state["counts"]["refusal"]
 
     # The report: AP@0.5 per held-out label for the base and the tuned model.
     [model] = tuned_models(cache)
@@ -120,12 +173,12 @@ def test_a_tuned_model_is_written_loads_by_model_path_alone_and_detects(
     assert model.labelmap.read_text().splitlines()[80] == "vehicle"
 
     # Selected with `model.path` only: type, input layout and labels come from the model.
-    loaded = validate_raw({"api": {"enabled": False}, "auth": {"enabled": False}, "mqtt": {"enabled": False},
-                           "model": {"path": str(model.model)}, "objects": {"track": ["person"]},
-                           "cameras": {"vtest": {"ffmpeg": {"inputs": [{"path": "vtest.mp4", "roles": ["detect"]}]},
-                                                 "detect": {"width": WIDTH, "height": HEIGHT, "fps": 5}}}})
-    config = loaded.config
+    config = vtest_config(str(model.model)).config
     assert model_labels(config.model, cache)[80] == "vehicle"
+    assert model_type_of(config.model) == "yolov3"
+    selected, _ = api_client(places, str(model.model))
+    assert selected.get("/api/config").json()["model"]["model_type"] == "yolov3"  # what Home Assistant reads
+    assert selected.get("/api/annotations/tune").json()["models"][0]["in_use"]
     detector = OnnxDetector(config.model, DetectorConfig(), cache)
     assert (detector.model_type, detector.tensor, detector.dtype) == ("yolov3", "nchw", "float")
     heads = detector.session.run(None, {detector.input_name: np.zeros((1, 3, 320, 320), np.float32)})
