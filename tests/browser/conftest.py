@@ -118,11 +118,13 @@ def camera_config(video: Path, loop: bool = True, record: bool = False, **extra:
 
 
 def start_roost(workdir: Path, cameras: dict[str, dict[str, Any]], extra: dict[str, Any] | None = None,
-                media_dir: Path | None = None, prepare: Callable[[Database], None] | None = None) -> RoostServer:
+                media_dir: Path | None = None, prepare: Callable[[Database], None] | None = None,
+                env: dict[str, str] | None = None) -> RoostServer:
     """Start `roost serve` on free ports with `cameras` (see `camera_config`) and wait until
     both ports answer. The media dir gets an admin and a viewer with known passwords
     (ADMIN_USER/ADMIN_PASSWORD, VIEWER_USER/VIEWER_PASSWORD); `prepare(database)` may seed
-    more (events, recordings) before the server starts."""
+    more (events, recordings) before the server starts; `env` adds to its environment (e.g. its
+    own ROOST_MODEL_CACHE)."""
     workdir.mkdir(parents=True, exist_ok=True)
     media = media_dir or workdir / "media"
     media.mkdir(parents=True, exist_ok=True)
@@ -148,13 +150,13 @@ def start_roost(workdir: Path, cameras: dict[str, dict[str, Any]], extra: dict[s
             prepare(database)
     finally:
         database.close()
-    env = {**os.environ, "PYTHONPATH": str(REPO), "ROOST_MODEL_CACHE": os.environ.get(
-        "ROOST_MODEL_CACHE", str(REPO / "model_cache"))}
-    env.pop("CONFIG_FILE", None)
+    environment = {**os.environ, "PYTHONPATH": str(REPO), "ROOST_MODEL_CACHE": os.environ.get(
+        "ROOST_MODEL_CACHE", str(REPO / "model_cache")), **(env or {})}
+    environment.pop("CONFIG_FILE", None)
     log_path = workdir / "serve.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen([sys.executable, "-m", "roost.cli", "serve", "-c", str(config_path),
-                                    "--media-dir", str(media)], cwd=workdir, env=env, stdout=log,
+                                    "--media-dir", str(media)], cwd=workdir, env=environment, stdout=log,
                                    stderr=subprocess.STDOUT)
     server = RoostServer(process, media, config, log_path, f"http://127.0.0.1:{local_port}",
                          f"http://127.0.0.1:{auth_port}")

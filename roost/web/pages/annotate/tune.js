@@ -33,7 +33,7 @@ function Progress({ progress }) {
     <div class="tune-stage"><strong>${STAGES[stage] || stage || 'Working'}</strong>
       ${steps ? html`<span class="muted">${step} / ${steps}</span>` : ''}
       ${elapsed != null && html`<span class="muted tune-elapsed">${formatDuration(elapsed)}</span>`}</div>
-    <div class="cls-progress" role="progressbar" aria-label="Tune progress" aria-valuemin="0" aria-valuemax="100"
+    <div class="tune-bar" role="progressbar" aria-label="Tune progress" aria-valuemin="0" aria-valuemax="100"
       aria-valuenow=${share}><span style=${`width: ${steps ? share : 8}%`}></span></div>
     ${message && html`<p class="muted small tune-message">${message}</p>`}
   </div>`;
@@ -55,8 +55,7 @@ function ModelRow({ model, onUse, busy }) {
     <table class="tune-scores">
       <thead><tr><th scope="col">AP@0.5</th><th scope="col">base</th><th scope="col">tuned</th><th scope="col">gain</th></tr></thead>
       <tbody>
-        ${labels.map((label) => html`<tr><th scope="row">${label}
-            <span class="muted small">${model.held_out_boxes?.[label] ?? 0} boxes</span></th>
+        ${labels.map((label) => html`<tr><th scope="row">${label}${' '}<span class="muted small">${model.held_out_boxes?.[label] ?? 0} boxes</span></th>
           <td>${ap(model.ap50.base?.[label])}</td><td>${ap(model.ap50.tuned[label])}</td>
           <td>${gainText(model.ap50.base?.[label], model.ap50.tuned[label])}</td></tr>`)}
         <tr class="tune-mean"><th scope="row">mean</th><td>${ap(base)}</td><td>${ap(tuned)}</td><td>${gainText(base, tuned)}</td></tr>
