@@ -13,7 +13,12 @@ Figures, printed as they are measured; the last line is one JSON object:
   process, main process) with one vtest camera at 5 fps, CPU seconds over wall seconds,
   in % of one core; cameras at 5 fps on 2 cores = 200 / that;
 - that many cameras run at once (two detector processes), to check the projection: the
-  slowest camera's processed fps (5 when it keeps up) and the most frames any skipped.
+  slowest camera's processed fps (5 when it keeps up) and the most frames any skipped;
+- idle cameras (`bench/pipeline_idle.py`): CPU of Roost with one idle 720p camera, and
+  `idle_ratio_vs_decode_floor`, that ÷ the CPU of Roost's own detect ffmpeg command alone
+  on the same stream (the larger of the two scenes is the key's value);
+- event latency (`bench/pipeline_latency.py`): first frame with people → MQTT `new`, and →
+  first `has_snapshot`, p50 / p95 over the cycles.
 """
 
 from __future__ import annotations
@@ -34,6 +39,8 @@ import psutil
 
 sys.path.insert(0, str(Path(__file__).parent))
 from motion import decode_yuv_frames, measure_motion_cost  # noqa: E402
+from pipeline_idle import decode_floor, idle_camera, make_idle_scenes  # noqa: E402
+from pipeline_latency import measure_event_latency, summary  # noqa: E402
 
 from roost.app import Supervisor  # noqa: E402
 from roost.config import validate_raw  # noqa: E402
@@ -87,11 +94,14 @@ class RoostRun:
     camera_fps: dict[str, float]
 
 
-def run_cameras(count: int, seconds: float) -> RoostRun:
-    """Run Roost with `count` vtest.avi cameras at 5 fps (each its own ffmpeg) and two
-    single-thread detector processes, and measure it for `seconds` after a warm-up."""
-    camera = {"ffmpeg": {"inputs": [{"path": str(VTEST), "roles": ["detect"], "input_args": "-stream_loop -1 -re"}]},
-              "detect": {"width": WIDTH, "height": HEIGHT, "fps": 5}}
+VTEST_CAMERA = {"ffmpeg": {"inputs": [{"path": str(VTEST), "roles": ["detect"], "input_args": "-stream_loop -1 -re"}]},
+                "detect": {"width": WIDTH, "height": HEIGHT, "fps": 5}}
+
+
+def run_cameras(count: int, seconds: float, camera: dict[str, object] = VTEST_CAMERA) -> RoostRun:
+    """Run Roost with `count` cameras (vtest.avi at 5 fps unless `camera` says otherwise; each
+    its own ffmpeg) and two single-thread detector processes, and measure it for `seconds`
+    after a warm-up."""
     detectors = {f"cpu{i}": {"type": "cpu", "num_threads": 1} for i in range(1 if count == 1 else 2)}
     config = validate_raw({"api": {"enabled": False}, "auth": {"enabled": False}, "detectors": detectors,
                            "cameras": {f"vtest{i}": camera for i in range(count)}})
@@ -156,6 +166,22 @@ def main() -> None:
     skipped = max(many.skipped_fps.values())
     print(f"{cameras} cameras at once: {many.cpu_percent:.0f} % CPU, slowest camera processed {slowest:.2f} fps, "
           f"most skipped {skipped:.2f} fps, {sum(many.detection_fps.values()):.1f} detections/s in all", flush=True)
+    idle: dict[str, tuple[float, float, float, float]] = {}
+    with tempfile.TemporaryDirectory() as folder:
+        for name, video in make_idle_scenes(VTEST, Path(folder)).items():
+            roost = run_cameras(1, args.seconds, idle_camera(video))
+            floor = decode_floor(video, args.seconds)
+            idle[name] = (roost.cpu_percent, floor.cpu_percent, roost.process_fps["vtest0"], floor.frames_per_s)
+            print(f"idle camera ({name}, 1280x720 H.264 + noise, 5 fps): Roost {roost.cpu_percent:.1f} % of one core "
+                  f"({roost.process_fps['vtest0']:.1f} fps processed, {roost.detection_fps['vtest0']:.2f} detections/s); "
+                  f"bare ffmpeg decode {floor.cpu_percent:.1f} % ({floor.frames_per_s:.1f} fps); "
+                  f"ratio {roost.cpu_percent / floor.cpu_percent:.2f}", flush=True)
+    worst = max(idle, key=lambda n: idle[n][0] / idle[n][1])
+    latency = summary(measure_event_latency(VTEST))
+    print(f"event latency (people appear → MQTT new): p50 {latency['event_latency_ms_p50']} ms, "
+          f"p95 {latency['event_latency_ms_p95']} ms; → first snapshot: p50 {latency['snapshot_latency_ms_p50']} ms, "
+          f"p95 {latency['snapshot_latency_ms_p95']} ms ({latency['latency_cycles_with_event']} of "
+          f"{latency['latency_cycles']} appearances made an event)", flush=True)
     print(json.dumps({
         "decode_fps": round(fps, 1),
         "inference_ms_per_region_1_thread": round(one, 2),
@@ -170,6 +196,11 @@ def main() -> None:
         "slowest_camera_process_fps": round(slowest, 2),
         "most_skipped_fps": round(skipped, 2),
         "cpu_percent_all_cameras": round(many.cpu_percent, 1),
+        "cpu_percent_per_idle_camera": round(idle[worst][0], 1),
+        "decode_floor_cpu_percent": round(idle[worst][1], 1),
+        "idle_ratio_vs_decode_floor": round(idle[worst][0] / idle[worst][1], 2),
+        **{f"idle_ratio_{name}": round(r / f, 2) for name, (r, f, _, _) in idle.items()},
+        **latency,
     }))
 
 
