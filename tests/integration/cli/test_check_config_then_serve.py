@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,9 @@ ROOST = [sys.executable, "-m", "roost.cli"]
 START_TIMEOUT_S = 90.0
 ENV = {**os.environ, "FRIGATE_RTSP_PASSWORD": "s3cret"}
 ENV.pop("CONFIG_FILE", None)
+#: Configs checked at once: each is its own processes, ports and folders, and most of a
+#: start is waiting (ffmpeg, the detector loading), so a few overlap well on 2 cores.
+PARALLEL = 3
 
 
 def make_video(path: Path) -> Path:
@@ -101,24 +105,30 @@ def serve_starts(config: Path | None, tmp: Path) -> tuple[bool, str]:
     return started and process.returncode == 0 and "Traceback" not in output, output
 
 
+def check_then_serve(name: str, raw: dict[str, Any] | None, tmp: Path) -> bool:
+    """check-config on one config; when it passes, serve must start. Returns check's verdict."""
+    work = tmp / name.replace("/", "_").replace(" ", "_")
+    work.mkdir()
+    config = isolated(raw, work)
+    check = subprocess.run([*ROOST, "check-config", "--media-dir", str(work / "media"),
+                            *(["-c", str(config)] if config else [])],
+                           cwd=work, env=ENV, capture_output=True, text=True, timeout=120)
+    assert "Traceback" not in check.stdout + check.stderr, (name, check.stderr)
+    if check.returncode != 0:
+        assert "error(s)" in check.stderr, (name, check.stderr)
+        return False
+    ok, output = serve_starts(config, work)
+    assert ok, f"check-config accepted {name} but serve did not start:\n{output[-4000:]}"
+    return True
+
+
 @pytest.mark.slow
 @pytest.mark.postgres
 def test_check_config_ok_means_serve_starts(tmp_path: Path, postgres_url: str) -> None:
-    results: dict[str, bool] = {}
-    for name, raw in suite_configs(tmp_path, postgres_url).items():
-        work = tmp_path / name.replace("/", "_").replace(" ", "_")
-        work.mkdir()
-        config = isolated(raw, work)
-        check = subprocess.run([*ROOST, "check-config", "--media-dir", str(work / "media"),
-                                *(["-c", str(config)] if config else [])],
-                               cwd=work, env=ENV, capture_output=True, text=True, timeout=120)
-        assert "Traceback" not in check.stdout + check.stderr, (name, check.stderr)
-        results[name] = check.returncode == 0
-        if check.returncode != 0:
-            assert "error(s)" in check.stderr, (name, check.stderr)
-            continue
-        ok, output = serve_starts(config, work)
-        assert ok, f"check-config accepted {name} but serve did not start:\n{output[-4000:]}"
+    configs = suite_configs(tmp_path, postgres_url)
+    with ThreadPoolExecutor(PARALLEL) as pool:
+        verdicts = {name: pool.submit(check_then_serve, name, raw, tmp_path) for name, raw in configs.items()}
+        results = {name: future.result() for name, future in verdicts.items()}
     # The suite really exercised both sides: configs that pass, and the bad model path.
     assert results["built-in demo"] and results["tests/unit/config/frigate_current_example.yml"]
     assert results["config/config.example.yml"] and results["record preset, no detect size"]
