@@ -24,7 +24,7 @@ test: setup-test
 	$(VENV)/bin/ruff check roost tests bench
 	$(VENV)/bin/python -m mypy --strict roost
 	$(VENV)/bin/python -m pytest -q -p no:cacheprovider --doctest-modules roost $(DOCTEST_IGNORE)
-	$(VENV)/bin/python -m pytest -q -p no:cacheprovider
+	$(VENV)/bin/python -m pytest -q -p no:cacheprovider --durations=25
 
 bench: setup-test
 	@for b in bench/*.py; do echo "== $$b"; $(VENV)/bin/python $$b || exit 1; done
