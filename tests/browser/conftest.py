@@ -15,7 +15,7 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -177,6 +177,22 @@ def start_roost(workdir: Path, cameras: dict[str, dict[str, Any]], extra: dict[s
 
 
 _THIS_MODULE = sys.modules[__name__]
+#: Session-wide servers, stopped as soon as the last browser test is done (see below).
+_SESSION_SERVERS: list[RoostServer] = []
+BROWSER_TESTS = Path(__file__).resolve().parent
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Generator[None, None, None]:
+    """The session Roost (two cameras detecting) would otherwise run until the whole suite
+    ends, taking half a core from every test after the browser ones; browser tests run
+    together (one folder), so it stops once the next test is not one of them (after this
+    test's own fixtures are torn down: their last screenshot still needs it)."""
+    result = yield
+    if nextitem is None or BROWSER_TESTS not in Path(str(nextitem.path)).resolve().parents:
+        while _SESSION_SERVERS:
+            _SESSION_SERVERS.pop().stop()
+    return result
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -199,6 +215,7 @@ def roost(tmp_path_factory: pytest.TempPathFactory, scene_video: Path) -> Iterat
     flip switches put them back."""
     server = start_roost(tmp_path_factory.mktemp("roost"), {
         "yard": camera_config(scene_video), "drive": camera_config(scene_video)})
+    _SESSION_SERVERS.append(server)
     try:
         server.wait_frames(["yard", "drive"])
         yield server
