@@ -23,7 +23,7 @@ from fastapi.responses import JSONResponse
 from roost.annotate.store import verified_frames
 from roost.api.context import ApiContext
 from roost.api.params import Ctx, bad_request
-from roost.detect.onnx_detector import ModelMissingError, default_model_path
+from roost.detect.onnx_detector import ModelMissingError
 from roost.tune.files import TunedModel, last_model_frame_ids, tuned_models
 from roost.tune.rules import tune_counts
 from roost.tune.runner import TuneRefusedError, build_request, tune_python
@@ -76,8 +76,7 @@ def start_tune(context: Ctx) -> JSONResponse:
         raise HTTPException(status_code=503, detail=f"the tune virtualenv is missing ({python}): "
                                                     "run scripts/prepare-tune.sh (make setup does)")
     size = context.loaded.config.model.width
-    try:
-        default_model_path(context.model_cache, size)
+    try:  # build_request finds the default detector of that size (ModelMissingError without it)
         request = build_request(verified_frames(context.database, context.clips_dir), context.model_cache, size,
                                 context.tune_settings)
     except (TuneRefusedError, ModelMissingError) as error:

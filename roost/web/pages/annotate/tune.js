@@ -4,7 +4,7 @@
 // AP@0.5 of the base and the tuned model on the held-out frames. "Use this model" sets
 // `model.path` through `PUT api/config/set`, the same checked write-back as the settings pages.
 import { html, useEffect, useState } from '../../lib/html.js';
-import { api, useApi } from '../../lib/api.js';
+import { act, api, useApi } from '../../lib/api.js';
 import { isAdmin } from '../../lib/session.js';
 import { formatDateTime, formatDuration, toast } from '../../lib/ui.js';
 import { SaveNotice, saveConfig } from '../settings-common.js';
@@ -77,40 +77,19 @@ export function TunePanel({ verifiedCount }) {
   if (error && !data) return html`<section class="card tune-panel"><p class="tune-error">Tuning: ${error.message}</p></section>`;
   if (!data) return null;
   const { counts, progress, models } = data;
-  const start = async () => {
+  /** One panel action: buttons off while it runs, the server's message on failure. */
+  const run = async (fn, done) => {
     setBusy(true);
-    try {
-      await api.post('api/annotations/tune');
-      setRunning(true);
-      reload();
-    } catch (failure) {
-      toast(failure.message, 'error');
-    } finally {
-      setBusy(false);
-    }
+    const result = await act(fn, done);
+    setBusy(false);
+    reload();
+    return result;
   };
+  const start = async () => { if (await run(() => api.post('api/annotations/tune'))) setRunning(true); };
+  const cancel = () => run(() => api.del('api/annotations/tune'), 'Tune cancelled; nothing was written');
   const use = async (model) => {
-    setBusy(true);
-    try {
-      setAnswer(await saveConfig({ model: { path: model ? model.path : null } }));
-      reload();
-    } catch (failure) {
-      toast(failure.message, 'error');
-    } finally {
-      setBusy(false);
-    }
-  };
-  const cancel = async () => {
-    setBusy(true);
-    try {
-      await api.del('api/annotations/tune');
-      toast('Tune cancelled; nothing was written');
-      reload();
-    } catch (failure) {
-      toast(failure.message, 'error');
-    } finally {
-      setBusy(false);
-    }
+    const answer = await run(() => saveConfig({ model: { path: model ? model.path : null } }));
+    if (answer) setAnswer(answer);
   };
   const blocked = counts.refusal || (!data.available && data.unavailable_reason);
   const inUse = models.some((m) => m.in_use);
