@@ -127,7 +127,9 @@ def test_keyboard_adds_labels_and_deletes_boxes(roost: RoostServer, open_ui: UiF
     ui.page.keyboard.press("2")  # face
     ui.page.keyboard.press("Delete")  # deletes the face again
     ui.page.keyboard.press("s")
-    ui.page.locator(".an-actions").get_by_role("button", name="Verify").wait_for()  # saved: nothing unsaved
+    # Saved: the button is "Verify" again, not "Save and verify" (a name match would find both).
+    ui.page.locator(".an-actions").get_by_role("button", name="Verify", exact=True).wait_for()
+    assert ui.page.get_by_text("unsaved changes").count() == 0
     stored = api(roost, "GET", f"annotations/{frame_id}")
     (car,) = stored["boxes"]
     w, h = stored["width"], stored["height"]
