@@ -31,6 +31,8 @@ from roost.logs import configure_logging
 logger = logging.getLogger(__name__)
 
 STDERR_TAIL_LINES = 30
+#: After ffmpeg exits, how long to wait for the last of its stderr (the reason it failed).
+STDERR_DRAIN_TIMEOUT_S = 2.0
 MIN_BACKOFF_S = 1.0
 MAX_BACKOFF_S = 60.0
 FPS_WINDOW_S = 5.0
@@ -140,7 +142,8 @@ def _run_ffmpeg_once(spec: CaptureSpec, ring: FrameRing, frame_ready: Any, stop:
     stats.ffmpeg_pid.value = process.pid
     tail: collections.deque[str] = collections.deque(maxlen=STDERR_TAIL_LINES)
     assert process.stdout is not None and process.stderr is not None
-    threading.Thread(target=_collect_stderr, args=(process.stderr, tail), daemon=True).start()
+    stderr_reader = threading.Thread(target=_collect_stderr, args=(process.stderr, tail), daemon=True)
+    stderr_reader.start()
     last_frame = [time.monotonic()]
     reason: list[str] = []
     watchdog = threading.Thread(target=_watch, args=(process, last_frame, spec.stall_timeout_s, stop, reason),
@@ -170,6 +173,9 @@ def _run_ffmpeg_once(spec: CaptureSpec, ring: FrameRing, frame_ready: Any, stop:
         stats.ffmpeg_pid.value = 0
         stats.camera_fps.value = 0.0  # no frames until the next ffmpeg delivers
     if not stop.is_set():
+        # ffmpeg has exited; its last lines (the reason, e.g. "No such file or directory")
+        # may still be in the pipe: read them before saying why it failed.
+        stderr_reader.join(timeout=STDERR_DRAIN_TIMEOUT_S)
         why = reason[0] if reason else f"exited with code {process.returncode}"
         stats.last_error.value = redact_credentials(last_error_text(why, list(tail))).encode()[:LAST_ERROR_BYTES - 1]
         ffmpeg_log.error("ffmpeg for %s %s; last output:\n%s", spec.camera, why,

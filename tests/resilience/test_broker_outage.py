@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import paho.mqtt.client as mqtt
+import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
 from roost.app import Supervisor
@@ -17,6 +18,9 @@ from roost.config import validate_raw
 from roost.paths import model_cache_dir
 
 from resilience_harness import EventLedger, event_rows, raw_config
+
+#: Fault injection over minutes of running Roost: the slow suite (`make test` runs it after the default one).
+pytestmark = pytest.mark.slow
 
 OUTAGE_S = 60.0
 

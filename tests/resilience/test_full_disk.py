@@ -24,6 +24,9 @@ from roost.store.models import EventRow, RecordingRow
 
 from resilience_harness import EventLedger, raw_config
 
+#: Fault injection over minutes of running Roost: the slow suite (`make test` runs it after the default one).
+pytestmark = pytest.mark.slow
+
 MB = 2**20
 
 

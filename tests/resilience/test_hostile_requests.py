@@ -318,6 +318,7 @@ def test_nan_and_huge_times_are_400_and_leave_nothing_behind(server: HostileServ
     assert server.leftovers() == []
 
 
+@pytest.mark.slow
 def test_hostile_numbers_anywhere_never_give_a_5xx(server: HostileServer) -> None:
     created = httpx.post(f"{server.local}/api/events/yard/person/create", json={"duration": 5}, timeout=10).json()
     event_id = created["event_id"]

@@ -13,12 +13,16 @@ from multiprocessing import resource_tracker, shared_memory
 from pathlib import Path
 
 import psutil
+import pytest
 import yaml
 
 from roost.children.leftovers import segment_name
 from roost.paths import model_cache_dir
 
 from resilience_harness import raw_config, roost_children, shm_of
+
+#: Fault injection over minutes of running Roost: the slow suite (`make test` runs it after the default one).
+pytestmark = pytest.mark.slow
 
 
 def _start(command: list[str]) -> subprocess.Popen[str]:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import paho.mqtt.client as mqtt
+import pytest
 import psutil
 from paho.mqtt.enums import CallbackAPIVersion
 
@@ -22,6 +23,9 @@ from roost.paths import model_cache_dir
 from resilience_harness import (
     KINDS, RESUME_LIMIT_S, EventLedger, event_rows, kill_and_measure, kill_plan, raw_config, roost_children, shm_of,
 )
+
+#: Fault injection over minutes of running Roost: the slow suite (`make test` runs it after the default one).
+pytestmark = pytest.mark.slow
 
 KILLS_PER_KIND = 2
 

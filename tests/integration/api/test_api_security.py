@@ -84,6 +84,7 @@ def api_schema(seeded: Seeded) -> Any:
     return schema.exclude(path="/api/{camera}")
 
 
+@pytest.mark.slow
 def test_fuzzing_the_openapi_spec_finds_no_server_errors(api_schema: Any) -> None:
     failures: list[str] = []
     calls = 0

@@ -61,6 +61,7 @@ def test_outside_client_reads_the_restream_while_roost_detects_and_records_one_c
     wait_until(lambda: rtsp_cameras.clients("good") == 0, 10, "the camera connection to close with Roost")
 
 
+@pytest.mark.slow
 def test_camera_that_drops_for_20_s_resumes_capture_recording_and_restream_within_10_s(
         rtsp_cameras: SimulatedCameras, tmp_path: Path) -> None:
     supervisor = roost_on(rtsp_cameras.url("flaky"), tmp_path / "media")
