@@ -3,7 +3,7 @@ moment a notification asks for it (seconds after the event started, long before 
 recording segment covering it is finished and indexed), as Frigate's previews do.
 
 Frames are sampled from the camera's newest decoded frame `PREVIEW_FPS` times a second,
-scaled to `PREVIEW_HEIGHT` and kept as JPEG for `RECENT_SECONDS` (a few hundred kB per
+scaled to `PREVIEW_HEIGHT` (planes scaled before the colour conversion) and kept as JPEG for `RECENT_SECONDS` (a few hundred kB per
 camera). Times are the wall clock at sampling (epoch s), which is within a frame interval
 of the capture time for a live camera.
 """
@@ -14,12 +14,11 @@ import collections
 import threading
 from collections.abc import Callable
 
-import cv2
 import numpy as np
 import numpy.typing as npt
 
 from roost.events.previews import PREVIEW_FPS, PREVIEW_HEIGHT, PREVIEW_SECONDS
-from roost.events.snapshots import encode_jpeg, resize_to_height
+from roost.events.snapshots import encode_jpeg, small_bgr_from_i420
 
 #: Seconds of frames kept per camera: a whole preview, plus slack for a slow request.
 RECENT_SECONDS = PREVIEW_SECONDS + 10.0
@@ -36,8 +35,9 @@ class RecentFrames:
         self._frames: dict[str, collections.deque[Frame]] = {}
         self._lock = threading.Lock()
 
-    def add(self, camera: str, when: float, bgr: npt.NDArray[np.uint8]) -> None:
-        jpeg = encode_jpeg(resize_to_height(bgr, PREVIEW_HEIGHT), RECENT_JPEG_QUALITY)
+    def add(self, camera: str, when: float, yuv: npt.NDArray[np.uint8]) -> None:
+        """Keep a yuv420p frame `(h * 3 // 2, w)` of `camera` taken at `when` (epoch s)."""
+        jpeg = encode_jpeg(small_bgr_from_i420(yuv, PREVIEW_HEIGHT), RECENT_JPEG_QUALITY)
         with self._lock:
             frames = self._frames.setdefault(camera, collections.deque())
             frames.append((when, jpeg))
@@ -78,5 +78,4 @@ class RecentFrameSampler:
             for camera in self.cameras:
                 yuv = self.latest(camera)
                 if yuv is not None:
-                    bgr = np.asarray(cv2.cvtColor(yuv, cv2.COLOR_YUV2BGR_I420), np.uint8)
-                    self.frames.add(camera, self.clock(), bgr)
+                    self.frames.add(camera, self.clock(), yuv)
