@@ -20,6 +20,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import numpy.typing as npt
+import onnx
 import onnxruntime as ort  # type: ignore[import-untyped]
 
 from roost.config.services import DetectorConfig, ModelConfig
@@ -33,6 +34,9 @@ DEFAULT_LABELMAP = "labelmap.txt"
 #: Metadata of models Roost made: the Frigate `model_type`, and `"<tensor> <dtype> <pixel format>"`.
 MODEL_TYPE_METADATA = "roost.model_type"
 INPUT_METADATA = "roost.input"
+#: ONNX Runtime optimizers a model of Roost's asks to be loaded without (comma-separated;
+#: `roost.detect.prepare_default.STEM_DISABLED_OPTIMIZERS` says why).
+DISABLED_OPTIMIZERS_METADATA = "roost.ort_disabled_optimizers"
 
 
 class ModelMissingError(RuntimeError):
@@ -99,6 +103,17 @@ def model_type_of(model: ModelConfig) -> str:
     return meta.get(MODEL_TYPE_METADATA) or ("yolov3" if converted else model.model_type_resolved)
 
 
+def disabled_optimizers(path: Path) -> list[str]:
+    """The ONNX Runtime optimizers the model's metadata asks to leave out (none for models
+    that do not say, and for files onnx cannot read: ONNX Runtime then says what is wrong)."""
+    try:
+        model = onnx.load(str(path), load_external_data=False)
+    except Exception:  # any unreadable file: the session's own error is clearer
+        return []
+    props = {p.key: p.value for p in model.metadata_props}
+    return [name.strip() for name in props.get(DISABLED_OPTIMIZERS_METADATA, "").split(",") if name.strip()]
+
+
 def providers_for(detector: DetectorConfig) -> list[str]:
     available = ort.get_available_providers()
     wanted = {"cpu": [], "onnx": ["CUDAExecutionProvider", "OpenVINOExecutionProvider"],
@@ -130,7 +145,8 @@ class OnnxDetector:
         options = ort.SessionOptions()
         options.intra_op_num_threads = detector.num_threads
         options.inter_op_num_threads = 1
-        self.session = ort.InferenceSession(str(path), options, providers=providers_for(detector))
+        self.session = ort.InferenceSession(str(path), options, providers=providers_for(detector),
+                                            disabled_optimizers=disabled_optimizers(path))
         model_input = self.session.get_inputs()[0]
         self.input_name = model_input.name
         #: A model whose batch dimension is open runs a frame's regions in one call;

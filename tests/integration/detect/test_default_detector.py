@@ -12,6 +12,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import onnx
+import onnxruntime as ort  # type: ignore[import-untyped]
 import pytest
 from skimage import data
 
@@ -19,7 +20,7 @@ from roost.config.services import DetectorConfig, ModelConfig
 from roost.detect.anchors import MASKS_METADATA
 from roost.detect.darknet import convert, parse_cfg
 from roost.detect.detector_pool import DetectorPool
-from roost.detect.onnx_detector import OnnxDetector
+from roost.detect.onnx_detector import OnnxDetector, disabled_optimizers
 from roost.detect.prepare_default import convert_with_masks, stale_models
 from roost.ffmpeg import ffmpeg_binary
 from roost.paths import model_cache_dir
@@ -106,6 +107,25 @@ def test_int8_keeps_the_float_models_people(cache: Path) -> None:
         ious = [_iou(row[2:], other[2:]) for other in quantized]
         matched += bool(ious) and max(ious) >= 0.5
     assert matched >= len(strong) - 1
+
+
+def test_int8_model_keeps_its_stem_float_and_loads_without_qdq_propagation(cache: Path, tmp_path: Path) -> None:
+    """The stem (first convolution, activation, pool) is float and the model asks ONNX
+    Runtime to leave its pool float; loaded so, no uint8 pool runs in NCHW (the slow kernel)."""
+    path = cache / "detector" / "yolov3-tiny-320-int8.onnx"
+    model = onnx.load(str(path))
+    inputs = {i.name for i in model.graph.input}
+    first = next(n for n in model.graph.node if n.input and n.input[0] in inputs)
+    assert first.op_type == "Conv"  # the image goes straight into a float convolution (no QuantizeLinear)
+    weights = {i.name for i in model.graph.initializer}
+    assert first.input[1] in weights  # float weights, not a DequantizeLinear's output
+    assert disabled_optimizers(path) == ["QDQPropagationTransformer"]
+    options = ort.SessionOptions()
+    options.optimized_model_filepath = str(tmp_path / "optimized.onnx")
+    ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"],
+                         disabled_optimizers=disabled_optimizers(path))
+    optimized = onnx.load(options.optimized_model_filepath)
+    assert "MaxPool" not in [n.op_type for n in optimized.graph.node if n.domain in ("", "ai.onnx")]
 
 
 def _iou(a: np.ndarray, b: np.ndarray) -> float:
