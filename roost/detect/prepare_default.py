@@ -56,8 +56,8 @@ INT8_WEIGHTS_METADATA = "roost.int8_weights"
 #: ONNX Runtime graph optimizers a model must be loaded without (comma-separated), read by
 #: `roost.detect.onnx_detector`. The float stem's pool must not become a uint8 pool: QDQ
 #: propagation moves the quantization above it, and ONNX Runtime's uint8 pool in NCHW is
-#: slow (one thread, 320: the pool 5 ms a region, the whole model 16.8 ms with the
-#: propagation, 10.8 ms without it).
+#: slow (one thread, 320, a region: the pool alone 5 ms; with the propagation the model
+#: took 17.9 ms against the all-int8 model's 14.0, without it 11.6 against 14.2).
 STEM_DISABLED_OPTIMIZERS = "QDQPropagationTransformer"
 
 #: Masks the weights were trained with where the cfg shipped beside them says otherwise,
@@ -182,9 +182,10 @@ def stem_nodes(model_path: Path) -> list[str]:
     convolution was the costliest int8 layer (320 model, one thread, AVX-512 VNNI: 27 % of
     the run, its activation and pool another 7 %), while ONNX Runtime's float convolution
     runs it with the activation fused and the pool in the same blocked layout
-    (`STEM_DISABLED_OPTIMIZERS`): 13.0 -> 10.9 ms a region. Quality moves toward the float
-    model's (bench/detect_quality.py: pipeline AP@0.5 person 0.790 -> 0.797, full frame
-    0.632 -> 0.616; the float model 0.798 / 0.619)."""
+    (`STEM_DISABLED_OPTIMIZERS`): 14.2 -> 11.6 ms a region (the two models timed in
+    alternating rounds). Quality moves toward the float model's (bench/detect_quality.py:
+    pipeline AP@0.5 person 0.790 -> 0.797, full frame 0.632 -> 0.616; the float model 0.798
+    / 0.619)."""
     model = onnx.load(str(model_path))
     inputs = {i.name for i in model.graph.input}
     stem = [n for n in model.graph.node if n.op_type == "Conv" and n.input[0] in inputs]
