@@ -4,8 +4,8 @@ recording segment covering it is finished and indexed), as Frigate's previews do
 
 Frames are sampled from the camera's newest decoded frame `PREVIEW_FPS` times a second,
 scaled to `PREVIEW_HEIGHT` (the yuv planes, before the colour conversion) and kept as JPEG
-for `RECENT_SECONDS` (a few hundred kB per camera). Times are the wall clock at sampling (epoch s), which is within a frame interval
-of the capture time for a live camera.
+for `RECENT_SECONDS` (a few hundred kB per camera). Times are the wall clock at sampling
+(epoch s), which is within a frame interval of the capture time for a live camera.
 """
 
 from __future__ import annotations
