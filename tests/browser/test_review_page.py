@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from conftest import PHONE, UiFactory
 from seed_media import CAMERA, MediaRoost, shared_media_roost, video_progress
 
@@ -94,11 +95,19 @@ def test_review_fits_a_phone(media: MediaRoost, open_ui: UiFactory) -> None:
     ui = open_ui(viewport=PHONE, server=media.server, color_scheme="dark")
     # A seeded alert: the newest item may be the live scene's, whose segment is still being written.
     item = max((r for r in media.seed.reviews if r.severity == "alert" and not r.has_been_reviewed), key=lambda r: r.start_time)
+    # Where the page went, for when the player does not show (seen once in CI: the item was
+    # marked reviewed, so the player had opened, and the grid was back).
     ui.goto(f"#/review?severity=alert&camera={CAMERA}")
     ui.page.locator(".rv-open").first.wait_for()
+    ui.page.evaluate("window.__hashes = []; window.addEventListener('hashchange', () => "
+                     "window.__hashes.push([Math.round(performance.now()), location.hash]))")
     assert ui.horizontal_overflow() == 0
     ui.shot("grid")
     ui.page.locator(f'[data-review-id="{item.id}"]').click()
-    ui.page.locator(".rv-player video").wait_for()
+    try:
+        ui.page.locator(".rv-player video").wait_for()
+    except PlaywrightTimeoutError:
+        raise AssertionError(f"no player for {item.id}; hash changes (ms, hash): "
+                             f"{ui.page.evaluate('window.__hashes')}") from None
     assert ui.horizontal_overflow() == 0
     ui.shot("player")
