@@ -82,8 +82,12 @@ def test_timeline_click_plays_that_moment_of_the_span(media: MediaRoost, open_ui
         ui.page.wait_for_timeout(700)
     assert abs(pictured - playhead) < 1.0 + 1 / FPS, (pictured, playhead)
     ui.shot("playing")
-    # Next event: the playhead moves to just before the next event after it.
-    following = min((e for e in media.seed.events if e.start_time > wall + 2), key=lambda e: e.start_time)
+    # Next event: the playhead moves to just before the next event after it. Paused, so the
+    # playhead is where it was read (it played on since `wall`: an event a few seconds after
+    # `wall` could already be behind it, and the next one the right answer).
+    ui.page.evaluate("document.querySelector('.rec-stage video').pause()")
+    paused_at = float(ui.page.locator(".rec-timelines .tb-track").first.get_attribute("data-value") or 0)
+    following = min((e for e in media.seed.events if e.start_time > paused_at + 2), key=lambda e: e.start_time)
     ui.page.get_by_role("button", name="Next event").click()
     ui.page.wait_for_function("(t) => Math.abs(Number(document.querySelector('.rec-timelines .tb-track').dataset.value) - t) < 3",
                               arg=following.start_time - 2, timeout=20_000)
