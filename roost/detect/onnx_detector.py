@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import cv2
@@ -91,27 +91,33 @@ def model_type_of(model: ModelConfig) -> str:
     path = Path(model.path) if model.path else None
     if path is None or "model_type" in model.model_fields_set or not path.is_file():
         return model.model_type_resolved
-    try:
-        import onnx
-
-        proto = onnx.load(str(path), load_external_data=False)
-    except Exception as error:  # unreadable: the detector reports it when it loads the file
-        logger.warning("model.path %s: metadata not readable (%s)", path, error)
+    meta = file_metadata(path)
+    if meta is None:  # unreadable: the detector reports it when it loads the file
+        logger.warning("model.path %s: metadata not readable", path)
         return model.model_type_resolved
-    meta = {entry.key: entry.value for entry in proto.metadata_props}
     converted = MASKS_METADATA in meta or YOLO_HEADS_METADATA in meta
     return meta.get(MODEL_TYPE_METADATA) or ("yolov3" if converted else model.model_type_resolved)
 
 
-def disabled_optimizers(path: Path) -> list[str]:
-    """The ONNX Runtime optimizers the model's metadata asks to leave out (none for models
-    that do not say, and for files onnx cannot read: ONNX Runtime then says what is wrong)."""
+def file_metadata(path: Path) -> dict[str, str] | None:
+    """An ONNX file's metadata (`metadata_props`), read without external weight data; None
+    when onnx cannot read the file (ONNX Runtime's own error then says what is wrong)."""
     try:
-        model = onnx.load(str(path), load_external_data=False)
-    except Exception:  # any unreadable file: the session's own error is clearer
-        return []
-    props = {p.key: p.value for p in model.metadata_props}
-    return [name.strip() for name in props.get(DISABLED_OPTIMIZERS_METADATA, "").split(",") if name.strip()]
+        proto = onnx.load(str(path), load_external_data=False)
+    except Exception:  # any unreadable file
+        return None
+    return {entry.key: entry.value for entry in proto.metadata_props}
+
+
+def disabled_optimizers(meta: Mapping[str, str]) -> list[str]:
+    """The ONNX Runtime optimizers a model's metadata asks to leave out.
+
+    >>> disabled_optimizers({DISABLED_OPTIMIZERS_METADATA: "QDQPropagationTransformer, ConstantFolding"})
+    ['QDQPropagationTransformer', 'ConstantFolding']
+    >>> disabled_optimizers({})
+    []
+    """
+    return [name.strip() for name in meta.get(DISABLED_OPTIMIZERS_METADATA, "").split(",") if name.strip()]
 
 
 def providers_for(detector: DetectorConfig) -> list[str]:
@@ -145,8 +151,9 @@ class OnnxDetector:
         options = ort.SessionOptions()
         options.intra_op_num_threads = detector.num_threads
         options.inter_op_num_threads = 1
+        file_meta = file_metadata(path)
         self.session = ort.InferenceSession(str(path), options, providers=providers_for(detector),
-                                            disabled_optimizers=disabled_optimizers(path))
+                                            disabled_optimizers=disabled_optimizers(file_meta or {}))
         model_input = self.session.get_inputs()[0]
         self.input_name = model_input.name
         #: A model whose batch dimension is open runs a frame's regions in one call;
@@ -154,7 +161,7 @@ class OnnxDetector:
         self.batches = self.tensor == "nchw" and self.model_type == "yolov3" and not isinstance(model_input.shape[0], int)
         self.width, self.height = model.width, model.height
         self.model_size = max(self.width, self.height)
-        meta = self.session.get_modelmeta().custom_metadata_map
+        meta = file_meta if file_meta is not None else self.session.get_modelmeta().custom_metadata_map
         if model.path is not None:
             self._describe_from_metadata(model, meta)
         self.anchors = anchors_from_metadata(meta)

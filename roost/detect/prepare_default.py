@@ -34,7 +34,7 @@ import onnx
 
 from roost.detect.anchors import anchors_metadata
 from roost.detect.darknet import YoloHead, convert
-from roost.detect.onnx_detector import DEFAULT_LABELMAP, DETECTOR_DIR, DISABLED_OPTIMIZERS_METADATA
+from roost.detect.onnx_detector import DEFAULT_LABELMAP, DETECTOR_DIR, DISABLED_OPTIMIZERS_METADATA, file_metadata
 from roost.ffmpeg import ffmpeg_binary
 from roost.paths import model_cache_dir
 
@@ -167,16 +167,17 @@ def quantize(float_model: Path, target: Path, size: int,
     print(f"prepare-detector: int8 weights as {weights} (exact on this CPU; see int8_weight_type)")
     prepared = target.with_suffix(".pre.onnx")
     quant_pre_process(str(float_model), str(prepared), skip_symbolic_shape=True)
+    prepared_model = onnx.load(str(prepared))
     quantize_static(str(prepared), str(target), Frames(), quant_format=QuantFormat.QDQ,
                     activation_type=QuantType.QUInt8, per_channel=True,
-                    nodes_to_exclude=_head_nodes(prepared) + stem_nodes(prepared),
+                    nodes_to_exclude=_head_nodes(prepared_model) + stem_nodes(prepared_model),
                     weight_type=QuantType.QInt8 if weights == "int8" else QuantType.QUInt8)
     prepared.unlink()
     _copy_metadata(float_model, target, {INT8_WEIGHTS_METADATA: weights,
                                          DISABLED_OPTIMIZERS_METADATA: STEM_DISABLED_OPTIMIZERS})
 
 
-def stem_nodes(model_path: Path) -> list[str]:
+def stem_nodes(model: onnx.ModelProto) -> list[str]:
     """The stem stays float: the first convolution (the one reading the image) and the
     activation and pool right after it. With 3 input channels at full resolution that
     convolution was the costliest int8 layer (320 model, one thread, AVX-512 VNNI: 27 % of
@@ -186,25 +187,24 @@ def stem_nodes(model_path: Path) -> list[str]:
     alternating rounds). Quality moves toward the float model's (bench/detect_quality.py:
     pipeline AP@0.5 person 0.790 -> 0.797, full frame 0.632 -> 0.616; the float model 0.798
     / 0.619)."""
-    model = onnx.load(str(model_path))
     inputs = {i.name for i in model.graph.input}
     stem = [n for n in model.graph.node if n.op_type == "Conv" and n.input[0] in inputs]
     if len(stem) != 1 or not stem[0].name:
         return []
-    names, last = [stem[0].name], stem[0]
-    for op_type in ("LeakyRelu", "MaxPool"):  # its activation and pool, in whichever order
+    names, last, wanted = [stem[0].name], stem[0], {"LeakyRelu", "MaxPool"}
+    while wanted:  # its activation and pool, in whichever order
         following = [n for n in model.graph.node if n.input and n.input[0] == last.output[0]]
-        if len(following) != 1 or following[0].op_type not in ("LeakyRelu", "MaxPool") or not following[0].name:
+        if len(following) != 1 or following[0].op_type not in wanted or not following[0].name:
             break
         last = following[0]
+        wanted.discard(last.op_type)
         names.append(last.name)
     return names
 
 
-def _head_nodes(model_path: Path) -> list[str]:
+def _head_nodes(model: onnx.ModelProto) -> list[str]:
     """The final 1x1 convolutions feeding the YOLO heads stay float: quantizing their raw
     logits costs most of the accuracy for little speed."""
-    model = onnx.load(str(model_path))
     heads = {o.name for o in model.graph.output}
     producers = {out: node for node in model.graph.node for out in node.output}
     names = []
@@ -283,9 +283,11 @@ def stale_models(model_cache: Path) -> list[str]:
         if not path.is_file():
             reasons.append(f"{path} is missing")
         elif name.endswith(".onnx"):
-            props = {p.key: p.value for p in onnx.load(str(path), load_external_data=False).metadata_props}
-            version = props.get(CONVERTER_VERSION_METADATA)
-            if version != CONVERTER_VERSION:
+            props = file_metadata(path)
+            version = props.get(CONVERTER_VERSION_METADATA) if props is not None else None
+            if props is None:
+                reasons.append(f"{path} cannot be read as an ONNX model")
+            elif version != CONVERTER_VERSION:
                 reasons.append(f"{path} was made by converter version {version or 1}, current is {CONVERTER_VERSION}")
             elif "int8" in name and props.get(INT8_WEIGHTS_METADATA) != this_cpu_weight_type():
                 reasons.append(f"{path} holds {props.get(INT8_WEIGHTS_METADATA)} weights; this CPU needs "

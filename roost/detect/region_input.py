@@ -46,22 +46,23 @@ def region_rgb(yuv: Yuv, frame_shape: tuple[int, int], region: Region, size: int
     u, v = chroma_planes(yuv, height, width)
     u, v = u[y1 // 2:y2 // 2, x1 // 2:x2 // 2], v[y1 // 2:y2 // 2, x1 // 2:x2 // 2]
     if (x1, y1, x2, y2) == tuple(region) and size % 2 == 0:
-        return _converted(_resized(yuv[y1:y2, x1:x2], size), _resized(u, size // 2), _resized(v, size // 2))
+        return converted_planes(_resized(yuv[y1:y2, x1:x2], size), _resized(u, size // 2), _resized(v, size // 2))
     # An odd corner or model size (rare: regions start on even pixels): convert the crop
     # at its own size, widened to even edges, then cut and resize it as RGB.
-    rgb = _converted(yuv[y1:y2, x1:x2], u, v)
+    rgb = converted_planes(yuv[y1:y2, x1:x2], u, v)
     exact = rgb[region.y1 - y1:region.y2 - y1, region.x1 - x1:region.x2 - x1]
     return np.asarray(cv2.resize(exact, (size, size), interpolation=cv2.INTER_LINEAR), np.uint8)
 
 
-def _converted(y: Yuv, u: Yuv, v: Yuv) -> npt.NDArray[np.uint8]:
-    """RGB of planes `y` `(h, w)` and `u`, `v` `(h // 2, w // 2)`, h and w even."""
+def converted_planes(y: Yuv, u: Yuv, v: Yuv, code: int = cv2.COLOR_YUV2RGB_I420) -> npt.NDArray[np.uint8]:
+    """RGB (or what `code` converts yuv420p to) of planes `y` `(h, w)` and `u`, `v`
+    `(h // 2, w // 2)`, h and w even."""
     rows, side = y.shape
     planes = np.empty((rows * 3 // 2, side), np.uint8)
     planes[:rows] = y
     chroma = planes[rows:].reshape(2, rows // 2, side // 2)
     chroma[0], chroma[1] = u, v
-    return np.asarray(cv2.cvtColor(planes, cv2.COLOR_YUV2RGB_I420), np.uint8)
+    return np.asarray(cv2.cvtColor(planes, code), np.uint8)
 
 
 def _resized(plane: Yuv, side: int) -> Yuv:

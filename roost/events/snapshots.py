@@ -23,6 +23,7 @@ import numpy.typing as npt
 
 from roost.box import Box
 from roost.config.media import SnapshotsConfig
+from roost.detect.region_input import chroma_planes, converted_planes
 from roost.events.clips import media_file
 
 Image = npt.NDArray[np.uint8]
@@ -139,14 +140,14 @@ def small_bgr_from_i420(yuv: npt.NDArray[np.uint8], height: int) -> Image:
     if height >= frame_height or height % 2:
         return resize_to_height(np.asarray(cv2.cvtColor(yuv, cv2.COLOR_YUV2BGR_I420), np.uint8), height)
     small_width = max(2, round(width * height / frame_height / 2) * 2)
-    quarter = frame_height * width // 4
-    chroma = yuv[frame_height:].reshape(-1)
-    planes = [cv2.resize(yuv[:frame_height], (small_width, height), interpolation=cv2.INTER_AREA)]
-    for plane in (chroma[:quarter], chroma[quarter:2 * quarter]):
-        planes.append(cv2.resize(plane.reshape(frame_height // 2, width // 2), (small_width // 2, height // 2),
-                                 interpolation=cv2.INTER_AREA))
-    small = np.concatenate([plane.reshape(-1) for plane in planes]).reshape(height * 3 // 2, small_width)
-    return np.asarray(cv2.cvtColor(small, cv2.COLOR_YUV2BGR_I420), np.uint8)
+
+    def shrunk(plane: Image, size: tuple[int, int]) -> Image:
+        return np.asarray(cv2.resize(plane, size, interpolation=cv2.INTER_AREA), np.uint8)
+
+    u, v = chroma_planes(yuv, frame_height, width)
+    half = (small_width // 2, height // 2)
+    return converted_planes(shrunk(yuv[:frame_height], (small_width, height)), shrunk(u, half), shrunk(v, half),
+                            cv2.COLOR_YUV2BGR_I420)
 
 
 def snapshot_image(frame: Image, box: Box, region: Box, label: str, score: float | None,

@@ -20,7 +20,7 @@ from roost.config.services import DetectorConfig, ModelConfig
 from roost.detect.anchors import MASKS_METADATA
 from roost.detect.darknet import convert, parse_cfg
 from roost.detect.detector_pool import DetectorPool
-from roost.detect.onnx_detector import OnnxDetector, disabled_optimizers
+from roost.detect.onnx_detector import OnnxDetector, disabled_optimizers, file_metadata
 from roost.detect.prepare_default import convert_with_masks, stale_models
 from roost.ffmpeg import ffmpeg_binary
 from roost.paths import model_cache_dir
@@ -119,11 +119,12 @@ def test_int8_model_keeps_its_stem_float_and_loads_without_qdq_propagation(cache
     assert first.op_type == "Conv"  # the image goes straight into a float convolution (no QuantizeLinear)
     weights = {i.name for i in model.graph.initializer}
     assert first.input[1] in weights  # float weights, not a DequantizeLinear's output
-    assert disabled_optimizers(path) == ["QDQPropagationTransformer"]
+    meta = file_metadata(path)
+    assert meta is not None and disabled_optimizers(meta) == ["QDQPropagationTransformer"]
     options = ort.SessionOptions()
     options.optimized_model_filepath = str(tmp_path / "optimized.onnx")
     ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"],
-                         disabled_optimizers=disabled_optimizers(path))
+                         disabled_optimizers=disabled_optimizers(meta))
     optimized = onnx.load(options.optimized_model_filepath)
     assert "MaxPool" not in [n.op_type for n in optimized.graph.node if n.domain in ("", "ai.onnx")]
 
