@@ -127,26 +127,39 @@ def resize_to_height(image: Image, height: int | None) -> Image:
     if height is None or height == image.shape[0]:
         return image
     width = max(1, round(image.shape[1] * height / image.shape[0]))
-    interpolation = cv2.INTER_AREA if height < image.shape[0] else cv2.INTER_LINEAR
-    return np.asarray(cv2.resize(image, (width, height), interpolation=interpolation), dtype=np.uint8)
+    if height < image.shape[0]:
+        return shrink(image, (width, height))
+    return np.asarray(cv2.resize(image, (width, height), interpolation=cv2.INTER_LINEAR), dtype=np.uint8)
+
+
+def shrink(image: Image, size: tuple[int, int]) -> Image:
+    """`image` scaled down to `size` (width, height), as OpenCV's INTER_AREA would, at a
+    tenth of its cost. INTER_AREA is fast only for whole ratios: 768x576 → 240x180 costs
+    0.73 ms a plane, halving it 0.016 ms. So the image is halved (exact 2x2 means) while it
+    is at least twice the size, and the last step, under 2x, is bilinear: 0.055 ms, within
+    1 level (mean) of INTER_AREA on a vtest frame."""
+    while image.shape[1] >= 2 * size[0] and image.shape[0] >= 2 * size[1]:
+        rows, columns = image.shape[0] // 2, image.shape[1] // 2  # an odd last row or column is left out
+        image = np.asarray(cv2.resize(image[:rows * 2, :columns * 2], (columns, rows),
+                                      interpolation=cv2.INTER_AREA), np.uint8)
+    if (image.shape[1], image.shape[0]) == size:
+        return image
+    return np.asarray(cv2.resize(image, size, interpolation=cv2.INTER_LINEAR), np.uint8)
 
 
 def small_bgr_from_i420(yuv: npt.NDArray[np.uint8], height: int) -> Image:
     """A yuv420p frame `(h * 3 // 2, w)` as BGR `height` pixels tall (aspect kept, width
     even), scaling the planes before converting: the colour conversion then touches the
-    small image only (for 768x576 to 180 px tall, a tenth of the pixels). Measured with the
-    preview's JPEG encode: 2.2 → 1.3 ms a frame at 768x576, 3.4 → 1.1 ms at 1080p."""
+    small image only (for 768x576 to 180 px tall, a tenth of the pixels), and `shrink` scales
+    them. Measured with the preview's JPEG encode: 2.2 → 1.3 ms a frame at 768x576 (scaling the
+    planes first), then 1.3 → 0.29 ms (`shrink` instead of INTER_AREA; 0.41 ms at 1080p)."""
     frame_height, width = yuv.shape[0] * 2 // 3, yuv.shape[1]
     if height >= frame_height or height % 2:
         return resize_to_height(np.asarray(cv2.cvtColor(yuv, cv2.COLOR_YUV2BGR_I420), np.uint8), height)
     small_width = max(2, round(width * height / frame_height / 2) * 2)
-
-    def shrunk(plane: Image, size: tuple[int, int]) -> Image:
-        return np.asarray(cv2.resize(plane, size, interpolation=cv2.INTER_AREA), np.uint8)
-
     u, v = chroma_planes(yuv, frame_height, width)
     half = (small_width // 2, height // 2)
-    return converted_planes(shrunk(yuv[:frame_height], (small_width, height)), shrunk(u, half), shrunk(v, half),
+    return converted_planes(shrink(yuv[:frame_height], (small_width, height)), shrink(u, half), shrink(v, half),
                             cv2.COLOR_YUV2BGR_I420)
 
 

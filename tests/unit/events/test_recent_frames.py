@@ -9,7 +9,7 @@ import numpy.typing as npt
 import pytest
 
 from roost.events.recent_frames import RecentFrames
-from roost.events.snapshots import resize_to_height, small_bgr_from_i420
+from roost.events.snapshots import resize_to_height, shrink, small_bgr_from_i420
 
 
 def scene(height: int, width: int) -> npt.NDArray[np.uint8]:
@@ -35,6 +35,24 @@ def test_scaled_planes_match_converting_the_whole_frame(shape: tuple[int, int]) 
     # the bars keep their colours (BGR of the first, red, bar and the fifth, white)
     assert small[10, 5].tolist() == pytest.approx([0, 0, 255], abs=12)
     assert small[10, int(small.shape[1] * 4.5 / 6)].tolist() == pytest.approx([255, 255, 255], abs=12)
+
+
+@pytest.mark.parametrize(("shape", "size"), [((576, 768), (240, 180)), ((1080, 1920), (320, 180)),
+                                             ((575, 767), (239, 179)), ((300, 400), (250, 175)),
+                                             ((576, 768), (96, 72))])
+@pytest.mark.parametrize("channels", [1, 3])
+def test_shrink_gives_what_area_resampling_gives(shape: tuple[int, int], size: tuple[int, int],
+                                                 channels: int) -> None:
+    """`shrink` stands in for INTER_AREA (snapshots, thumbnails, previews): the same size,
+    and the same picture on a card with sharp edges and fine noise."""
+    noise = np.random.default_rng(3).integers(0, 40, (*shape, 3))
+    image = np.clip(scene(*shape).astype(int) + noise, 0, 255).astype(np.uint8)
+    if channels == 1:
+        image = np.asarray(cv2.cvtColor(image, cv2.COLOR_BGR2GRAY), np.uint8)
+    small = shrink(image, size)
+    area = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+    assert small.shape == area.shape and small.dtype == np.uint8
+    assert np.abs(small.astype(int) - area.astype(int)).mean() < 3.0
 
 
 def test_a_frame_smaller_than_the_preview_is_converted_then_scaled_up() -> None:
