@@ -5,10 +5,11 @@ from __future__ import annotations
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from alembic.script import ScriptDirectory
-from sqlalchemy import func, inspect, select, text
+from sqlalchemy import event, func, inspect, select, text
 
 from roost.store import Database, database_url
 from roost.store.database import MIGRATIONS_DIR
@@ -137,3 +138,55 @@ def test_single_writer_with_concurrent_readers(tmp_path: Path) -> None:
     with check.read() as session:
         assert session.scalar(select(func.count()).select_from(RecordingRow)) == 400
     check.close()
+
+
+def test_queued_writes_share_a_commit_and_a_failing_one_undoes_only_itself(tmp_path: Path) -> None:
+    """Writes queued behind a slow one run together (fewer commits); one of them failing
+    (a duplicate key) leaves the others written, in order, and fails its own future only."""
+    db = Database(database_url(str(tmp_path / "x.db"), None, tmp_path))
+    db.migrate()
+    try:
+        started, release = threading.Event(), threading.Event()
+
+        def slow(session: Any) -> None:
+            started.set()
+            release.wait(5)
+            session.add(make_event(0))
+
+        first = db.writer.submit(slow)
+        assert started.wait(5)
+        order: list[int] = []
+
+        def add(session: Any, index: int) -> int:
+            session.add(make_event(index))
+            session.flush()
+            order.append(index)
+            return index
+
+        futures = [db.writer.submit(lambda s, i=i: add(s, i)) for i in range(1, 6)]
+        duplicate = db.writer.submit(lambda s: add(s, 2))
+        futures += [db.writer.submit(lambda s, i=i: add(s, i)) for i in range(6, 9)]
+        release.set()
+        first.result(5)
+        assert [f.result(5) for f in futures] == [1, 2, 3, 4, 5, 6, 7, 8]
+        with pytest.raises(Exception, match="UNIQUE"):
+            duplicate.result(5)
+        assert order[-8:] == [1, 2, 3, 4, 5, 6, 7, 8]  # run alone after the batch failed, in order
+        assert db.writer.commits == 9
+        with db.read() as session:
+            assert sorted(session.scalars(select(EventRow.id)).all()) == sorted(make_event(i).id for i in range(9))
+
+        # without a failure, queued writes commit together and all report success
+        transactions: list[int] = []
+        event.listen(db.engine, "commit", lambda connection: transactions.append(1))
+        release.clear()
+        started.clear()
+        blocker = db.writer.submit(lambda s: (started.set(), release.wait(5)) and add(s, 20))
+        assert started.wait(5)
+        together = [db.writer.submit(lambda s, i=i: add(s, i)) for i in range(10, 20)]
+        release.set()
+        assert [f.result(5) for f in together] == list(range(10, 20))
+        assert blocker.result(5) == 20 and db.writer.commits == 20
+        assert len(transactions) == 2  # the blocker, then the ten queued behind it
+    finally:
+        db.close()
