@@ -24,6 +24,13 @@ Figures, printed as they are measured; the last line is one JSON object:
   on the same stream (the larger of the two scenes is the key's value);
 - event latency (`bench/pipeline_latency.py`): first frame with people → MQTT `new`, and →
   first `has_snapshot`, p50 / p95 over the cycles.
+
+Roost's children are spawned: each imports this script again, as its main module, before
+it runs (under `roost serve`, the small `roost` entry script). So `roost.app` (the API
+server and all) and ONNX Runtime are imported inside the functions that use them: at the
+top they would load into every camera and capture process, which under `roost serve`
+never load them: 2 s more to start each, 0.35 s more to exit, and 9 cameras took over 3 s
+to stop (their processes were killed).
 """
 
 from __future__ import annotations
@@ -47,10 +54,8 @@ from motion import decode_yuv_frames, measure_motion_cost  # noqa: E402
 from pipeline_idle import decode_floor, idle_camera, make_idle_scenes  # noqa: E402
 from pipeline_latency import measure_event_latency, summary  # noqa: E402
 
-from roost.app import Supervisor  # noqa: E402
 from roost.config import validate_raw  # noqa: E402
 from roost.config.services import DetectorConfig, ModelConfig  # noqa: E402
-from roost.detect.onnx_detector import OnnxDetector  # noqa: E402
 from roost.ffmpeg import ffmpeg_binary  # noqa: E402
 from roost.paths import model_cache_dir  # noqa: E402
 
@@ -67,6 +72,8 @@ def decode_fps() -> float:
 
 
 def inference_ms(threads: int, crops: list[np.ndarray]) -> float:
+    from roost.detect.onnx_detector import OnnxDetector  # here, not at the top: see the module docstring
+
     detector = OnnxDetector(ModelConfig(), DetectorConfig(num_threads=threads), model_cache_dir())
     for crop in crops[:5]:
         detector.detect(crop)
@@ -113,6 +120,8 @@ def run_cameras(count: int, seconds: float, camera: dict[str, object] = VTEST_CA
     """Run Roost with `count` cameras (vtest.avi at 5 fps unless `camera` says otherwise; each
     its own ffmpeg) and two single-thread detector processes, and measure it for `seconds`
     after a warm-up."""
+    from roost.app import Supervisor  # here, not at the top: see the module docstring
+
     detectors = {f"cpu{i}": {"type": "cpu", "num_threads": 1} for i in range(1 if count == 1 else 2)}
     config = validate_raw({"api": {"enabled": False}, "auth": {"enabled": False}, "detectors": detectors,
                            "cameras": {f"vtest{i}": camera for i in range(count)}})

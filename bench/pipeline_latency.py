@@ -29,7 +29,6 @@ import numpy as np
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
-from roost.app import Supervisor
 from roost.config import validate_raw
 from roost.paths import model_cache_dir
 
@@ -171,6 +170,8 @@ def measure_event_latency(vtest: Path, cycles: int = 6) -> Latency:
                     "ffmpeg": {"inputs": [{"path": str(fifo), "roles": ["detect"], "input_args":
                                            f"-f rawvideo -pix_fmt yuv420p -video_size {WIDTH}x{HEIGHT} -framerate {FEED_FPS}"}]},
                     "detect": {"width": WIDTH, "height": HEIGHT, "fps": 5}}}})
+            from roost.app import Supervisor  # not at the top: see bench/pipeline.py's docstring
+
             supervisor = Supervisor(config, work / "media", model_cache_dir())
             feeder = threading.Thread(target=feed, args=(fifo, frames, cycles, fed, stop), daemon=True)
             feeder.start()
