@@ -19,6 +19,9 @@ Figures, printed as they are measured; the last line is one JSON object:
   they do not all keep up (>= 4.75 fps processed, <= 0.25 skipped), one fewer, at most three
   times. `cameras_at_5fps_on_2_cores` is the count seen keeping up (`cameras_kept_up`
   false: none tried did, and the figure is one fewer than the fewest tried);
+- memory a camera (`memory_mb_per_camera`, in that run): the private memory (USS) of each
+  camera's own processes (camera process, capture process, its ffmpeg), mean over cameras;
+  the detectors and the main process are shared;
 - idle cameras (`bench/pipeline_idle.py`): CPU of Roost with one idle 720p camera, and
   `idle_ratio_vs_decode_floor`, that ÷ the CPU of Roost's own detect ffmpeg command alone
   on the same stream (the larger of the two scenes is the key's value);
@@ -44,6 +47,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -104,6 +108,9 @@ class RoostRun:
     skipped_fps: dict[str, float]
     detection_fps: dict[str, float]
     camera_fps: dict[str, float]
+    #: Private memory (USS, MB) of each camera's own processes at the end of the window:
+    #: its camera process, capture process and capture ffmpeg.
+    camera_memory_mb: dict[str, float]
 
 
 #: A camera "keeps up" at 5 fps when it processed at least this many frames a second and
@@ -152,9 +159,23 @@ def run_cameras(count: int, seconds: float, camera: dict[str, object] = VTEST_CA
                         for name in config.config.cameras}
 
             return RoostRun(used / wall * 100, mean("process_fps"), mean("skipped_fps"),
-                            mean("detection_fps"), mean("camera_fps"))
+                            mean("detection_fps"), mean("camera_fps"), camera_memory_mb(samples[-1]))
         finally:
             supervisor.stop()
+
+
+def camera_memory_mb(stats: dict[str, Any]) -> dict[str, float]:
+    """Each camera's processes' private memory (USS) in MB, from one `camera_stats()`."""
+    memory = {}
+    for name, camera in stats.items():
+        total = 0
+        for pid in (camera.pid, camera.capture_pid, camera.ffmpeg_pid):
+            try:
+                total += psutil.Process(pid).memory_full_info().uss if pid else 0
+            except psutil.NoSuchProcess:
+                continue
+        memory[name] = total / 2**20
+    return memory
 
 
 def keeps_up(run: RoostRun) -> bool:
@@ -171,7 +192,8 @@ def checked_cameras(projected: int, seconds: float) -> tuple[int, RoostRun]:
         run = run_cameras(count, seconds)
         print(f"{count} cameras at once: {run.cpu_percent:.0f} % CPU, slowest camera processed "
               f"{min(run.process_fps.values()):.2f} fps, most skipped {max(run.skipped_fps.values()):.2f} fps, "
-              f"{sum(run.detection_fps.values()):.1f} detections/s in all", flush=True)
+              f"{sum(run.detection_fps.values()):.1f} detections/s in all, "
+              f"{statistics.fmean(run.camera_memory_mb.values()):.0f} MB private memory a camera", flush=True)
         if keeps_up(run) or count == 1 or count <= projected - MAX_STEPS_DOWN:
             return count, run
         count -= 1
@@ -202,7 +224,8 @@ def main() -> None:
     fixed = max(cpu - marginal, 0.0)
     projected = int((200 - fixed) // marginal)
     print(f"one camera at 5 fps: {cpu:.1f} % of one core, {detections:.1f} detections/s, "
-          f"{single.camera_fps['vtest0']:.1f} fps read; two: {pair.cpu_percent:.1f} %, so each camera adds "
+          f"{single.camera_fps['vtest0']:.1f} fps read, its processes {single.camera_memory_mb['vtest0']:.0f} MB "
+          f"private memory; two: {pair.cpu_percent:.1f} %, so each camera adds "
           f"{marginal:.1f} % over {fixed:.1f} % shared (main process, second detector): {projected} fit on 2 cores",
           flush=True)
     # the projection checked: that many cameras at once must all keep up, else one fewer
@@ -244,6 +267,7 @@ def main() -> None:
         "slowest_camera_process_fps": round(slowest, 2),
         "most_skipped_fps": round(skipped, 2),
         "cpu_percent_all_cameras": round(many.cpu_percent, 1),
+        "memory_mb_per_camera": round(statistics.fmean(many.camera_memory_mb.values()), 1),
         "cpu_percent_per_idle_camera": round(idle[worst][0], 1),
         "decode_floor_cpu_percent": round(idle[worst][1], 1),
         "idle_ratio_vs_decode_floor": round(idle[worst][0] / idle[worst][1], 2),
