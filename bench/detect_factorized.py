@@ -61,7 +61,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from roost.config.services import DetectorConfig, ModelConfig  # noqa: E402
 from roost.detect.onnx_detector import OnnxDetector  # noqa: E402
-from roost.detect.prepare_default import QUANTIZED_SIZE, calibration_images, quantize, to_tensor  # noqa: E402
+from roost.detect.prepare_default import (  # noqa: E402
+    QUANTIZED_SIZE, calibration_images, quantize, square_crops, to_tensor,
+)
 from roost.detect.regions import pairwise_iou  # noqa: E402
 from roost.ffmpeg import ffmpeg_binary  # noqa: E402
 from roost.paths import model_cache_dir  # noqa: E402
@@ -96,19 +98,6 @@ def video_frames(path: Path, fps: float) -> list[RGB]:
     return list(np.frombuffer(raw, np.uint8).reshape(-1, height, width, 3))
 
 
-def random_crops(pictures: Sequence[RGB], count: int, seed: int) -> list[RGB]:
-    """Square crops of half to all of the shorter side at the model size, as regions are."""
-    rng = np.random.default_rng(seed)
-    crops = []
-    for index in range(count):
-        picture = pictures[index % len(pictures)]
-        side = int(rng.integers(min(picture.shape[:2]) // 2, min(picture.shape[:2]) + 1))
-        y = int(rng.integers(0, picture.shape[0] - side + 1))
-        x = int(rng.integers(0, picture.shape[1] - side + 1))
-        crops.append(np.asarray(cv2.resize(picture[y:y + side, x:x + side], (SIZE, SIZE)), np.uint8))
-    return crops
-
-
 def fitting_images() -> list[RGB]:
     from skimage import data  # test dependency
 
@@ -117,8 +106,8 @@ def fitting_images() -> list[RGB]:
         image = np.asarray(getattr(data, name)())
         image = np.stack([image] * 3, -1) if image.ndim == 2 else image[..., :3]
         photos.append(np.asarray(image, np.uint8))
-    return [*calibration_images(SIZE, 96), *random_crops(video_frames(DATA / "Megamind.avi", 1), 48, 1),
-            *random_crops(video_frames(DATA / "tree.avi", 1), 24, 2), *random_crops(photos, 52, 3)]
+    return [*calibration_images(SIZE, 96), *square_crops(video_frames(DATA / "Megamind.avi", 1), 48, SIZE, 1),
+            *square_crops(video_frames(DATA / "tree.avi", 1), 24, SIZE, 2), *square_crops(photos, 52, SIZE, 3)]
 
 
 def square_views(picture: RGB) -> Iterator[RGB]:

@@ -93,14 +93,21 @@ def calibration_images(size: int, count: int = CALIBRATION_IMAGES) -> list[npt.N
 
         photos = (data.astronaut(), data.chelsea(), data.coffee())  # type: ignore[no-untyped-call]
         frames = [np.asarray(img, np.uint8) for img in photos]
-    rng = np.random.default_rng(0)
+    return square_crops(frames, count, size)
+
+
+def square_crops(pictures: Sequence[npt.NDArray[np.uint8]], count: int, size: int,
+                 seed: int = 0) -> list[npt.NDArray[np.uint8]]:
+    """`count` random squares of half to all of a picture's shorter side, taking the
+    pictures in turn, each resized to `size`."""
+    rng = np.random.default_rng(seed)
     crops = []
     for index in range(count):
-        frame = frames[index % len(frames)]
-        side = int(rng.integers(min(frame.shape[:2]) // 2, min(frame.shape[:2]) + 1))
-        y = int(rng.integers(0, frame.shape[0] - side + 1))
-        x = int(rng.integers(0, frame.shape[1] - side + 1))
-        crops.append(np.asarray(cv2.resize(frame[y:y + side, x:x + side], (size, size)), np.uint8))
+        picture = pictures[index % len(pictures)]
+        side = int(rng.integers(min(picture.shape[:2]) // 2, min(picture.shape[:2]) + 1))
+        y = int(rng.integers(0, picture.shape[0] - side + 1))
+        x = int(rng.integers(0, picture.shape[1] - side + 1))
+        crops.append(np.asarray(cv2.resize(picture[y:y + side, x:x + side], (size, size)), np.uint8))
     return crops
 
 
