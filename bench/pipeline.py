@@ -17,6 +17,7 @@ Figures, printed as they are measured; the last line is one JSON object:
 - that many cameras run at once (two detector processes), to check the projection: the
   slowest camera's processed fps (5 when it keeps up) and the most frames any skipped; while
   they do not all keep up (>= 4.75 fps processed, <= 0.25 skipped), one fewer, at most three
+  times; while they do and their CPU leaves room for one more camera, one more, at most three
   times. `cameras_at_5fps_on_2_cores` is the count seen keeping up (`cameras_kept_up`
   false: none tried did, and the figure is one fewer than the fewest tried);
 - memory a camera (`memory_mb_per_camera`, in that run): the private memory (USS) of each
@@ -118,6 +119,7 @@ class RoostRun:
 KEEPS_UP_FPS = 4.75
 MAX_SKIPPED_FPS = 0.25
 MAX_STEPS_DOWN = 3
+MAX_STEPS_UP = 3
 
 VTEST_CAMERA = {"ffmpeg": {"inputs": [{"path": str(VTEST), "roles": ["detect"], "input_args": "-stream_loop -1 -re"}]},
                 "detect": {"width": WIDTH, "height": HEIGHT, "fps": 5}}
@@ -183,20 +185,30 @@ def keeps_up(run: RoostRun) -> bool:
     return min(run.process_fps.values()) >= KEEPS_UP_FPS and max(run.skipped_fps.values()) <= MAX_SKIPPED_FPS
 
 
-def checked_cameras(projected: int, seconds: float) -> tuple[int, RoostRun]:
+def checked_cameras(projected: int, seconds: float, added: float) -> tuple[int, RoostRun]:
     """Run `projected` cameras at once; while they do not all keep up, one fewer (at most
-    `MAX_STEPS_DOWN` times). The count returned is one that was seen keeping up, or the last
-    tried when none did (its run says so)."""
-    count = projected
+    `MAX_STEPS_DOWN` times). While they do and their CPU leaves room for a camera more (`added`
+    % of a core each), one more (at most `MAX_STEPS_UP` times): the projection is a line
+    through two small runs, and the real count is what runs. The count returned is the
+    largest seen keeping up, or the last tried when none did (its run says so)."""
+    count, best, stepped_down = projected, None, False
     while True:
         run = run_cameras(count, seconds)
         print(f"{count} cameras at once: {run.cpu_percent:.0f} % CPU, slowest camera processed "
               f"{min(run.process_fps.values()):.2f} fps, most skipped {max(run.skipped_fps.values()):.2f} fps, "
               f"{sum(run.detection_fps.values()):.1f} detections/s in all, "
               f"{statistics.fmean(run.camera_memory_mb.values()):.0f} MB private memory a camera", flush=True)
-        if keeps_up(run) or count == 1 or count <= projected - MAX_STEPS_DOWN:
+        if keeps_up(run):
+            best = (count, run)
+            if stepped_down or count >= projected + MAX_STEPS_UP or run.cpu_percent + added > 200:
+                return best
+            count += 1
+        elif best is not None:
+            return best
+        elif count == 1 or count <= projected - MAX_STEPS_DOWN:
             return count, run
-        count -= 1
+        else:
+            count, stepped_down = count - 1, True
 
 
 def main() -> None:
@@ -228,8 +240,9 @@ def main() -> None:
           f"private memory; two: {pair.cpu_percent:.1f} %, so each camera adds "
           f"{marginal:.1f} % over {fixed:.1f} % shared (main process, second detector): {projected} fit on 2 cores",
           flush=True)
-    # the projection checked: that many cameras at once must all keep up, else one fewer
-    tried, many = checked_cameras(max(projected, 1), args.seconds)
+    # the projection checked: that many cameras at once must all keep up, else one fewer;
+    # when they do with CPU to spare, one more
+    tried, many = checked_cameras(max(projected, 1), args.seconds, marginal)
     cameras = tried if keeps_up(many) else tried - 1  # none seen keeping up: fewer than the fewest tried
     slowest = min(many.process_fps.values())
     skipped = max(many.skipped_fps.values())
