@@ -26,12 +26,14 @@ from roost.tune.runner import Tuner, TuneSettings
 
 @dataclass(frozen=True)
 class OverlayObject:
-    """A tracked object as drawn on debug images: `box` is x1, y1, x2, y2 in frame pixels."""
+    """A tracked object as drawn on debug images: `box` is x1, y1, x2, y2 in frame pixels;
+    `seen`: detected in this frame (else tracked on from where it was last seen)."""
 
     label: str
     score: float
     box: Box
     stationary: bool = False
+    seen: bool = True
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,11 @@
 """The debug overlays of `/api/<camera>` and `latest.jpg` (Frigate's query flags): object
 boxes, timestamp, zones, motion masks, motion boxes (blue) and regions (green).
 
+Object boxes are styled as in Frigate's debug view: an object detected in this frame in its
+label's colour; a stationary one thin and grey; one not detected in this frame (tracked on
+from where it was last seen, until `max_disappeared` frames) thin and dark blue, so a box
+with nobody in it reads as "lost", not as a detection.
+
 Frames are BGR `(height, width, 3)` uint8 at detect resolution; polygons from the config
 are detect-frame pixels or relative 0–1 values (scaled here)."""
 
@@ -22,6 +27,9 @@ REGION_COLOR = (0, 255, 0)  # green
 MASK_COLOR = (128, 128, 128)
 MASK_ALPHA = 0.5
 LINE = 2
+STATIONARY_COLOR = (220, 220, 220)  # grey
+NOT_SEEN_COLOR = (139, 0, 0)  # dark blue
+THIN = 1
 
 
 @dataclass(frozen=True)
@@ -62,8 +70,13 @@ def draw_overlays(frame: LatestFrame, camera: CameraConfig, flags: OverlayFlags)
     if flags.regions:
         _rectangles(image, frame.regions, REGION_COLOR)
     if flags.bbox:
-        for obj in frame.objects:
-            draw_box(image, obj.box, obj.label, obj.score)
+        for obj in sorted(frame.objects, key=lambda o: (o.seen, not o.stationary)):  # detections on top
+            if not obj.seen:
+                draw_box(image, obj.box, obj.label, obj.score, NOT_SEEN_COLOR, THIN)
+            elif obj.stationary:
+                draw_box(image, obj.box, obj.label, obj.score, STATIONARY_COLOR, THIN)
+            else:
+                draw_box(image, obj.box, obj.label, obj.score)
     image = resize_to_height(image, flags.height)
     if flags.timestamp:
         draw_timestamp(image, frame.frame_time)

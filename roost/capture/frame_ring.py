@@ -83,6 +83,15 @@ class FrameRing:
         newest = int(self.sequence.argmax())
         return newest if self.sequence[newest] > 0 else None
 
+    def slot_at(self, frame_time: float) -> tuple[int, int] | None:
+        """(slot, sequence) of the complete frame taken at `frame_time`, None when the ring
+        no longer holds it (or never did)."""
+        for slot in np.flatnonzero(self.times == frame_time).tolist():
+            sequence = int(self.sequence[slot])
+            if sequence > 0 and float(self.times[slot]) == frame_time:
+                return slot, sequence
+        return None
+
     def newest(self, camera: str) -> Frame | None:
         """The newest complete frame (its slot, number and time), None before the first."""
         slot = self.latest_slot()

@@ -83,16 +83,19 @@ def label_color(label: str) -> tuple[int, int, int]:
     return PALETTE[zlib.crc32(label.encode()) % len(PALETTE)]
 
 
-def draw_box(frame: Image, box: Box, label: str, score: float | None) -> None:
-    """Draw `box` and a `label: score%` tag above it, in place."""
-    color = label_color(label)
+def draw_box(frame: Image, box: Box, label: str, score: float | None,
+             color: tuple[int, int, int] | None = None, thickness: int = BOX_THICKNESS) -> None:
+    """Draw `box` and a `label: score%` tag above it, in place (in the label's colour unless
+    `color` is given; the tag's text black, or white on a dark colour)."""
+    color = label_color(label) if color is None else color
     x1, y1, x2, y2 = box
-    cv2.rectangle(frame, (x1, y1), (x2 - 1, y2 - 1), color, BOX_THICKNESS)
+    cv2.rectangle(frame, (x1, y1), (x2 - 1, y2 - 1), color, thickness)
     text = label if score is None else f"{label}: {int(round(score * 100))}%"
     (tw, th), base = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, 0.5, 1)
     top = y1 - th - base - 2 if y1 - th - base - 2 >= 0 else y2
     cv2.rectangle(frame, (x1, top), (x1 + tw + 4, top + th + base + 2), color, cv2.FILLED)
-    cv2.putText(frame, text, (x1 + 2, top + th + 1), cv2.FONT_HERSHEY_SIMPLEX, 0.5, (0, 0, 0), 1, cv2.LINE_AA)
+    ink = (0, 0, 0) if 0.114 * color[0] + 0.587 * color[1] + 0.299 * color[2] >= 100 else (255, 255, 255)  # BGR luma
+    cv2.putText(frame, text, (x1 + 2, top + th + 1), cv2.FONT_HERSHEY_SIMPLEX, 0.5, ink, 1, cv2.LINE_AA)
 
 
 def draw_zones(frame: Image, zones: Mapping[str, Sequence[tuple[float, float]]]) -> None:
