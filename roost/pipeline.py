@@ -244,21 +244,17 @@ class Pipeline:
         except Exception:
             logger.exception("ending the events of %s (its camera process died) failed", pipe.camera)
 
-    def _latest_yuv(self, camera: str) -> npt.NDArray[np.uint8] | None:
-        """A copy of the camera's newest decoded frame (yuv420p), None before the first."""
+    def _latest_yuv(self, camera: str, taken_at: float | None = None) -> npt.NDArray[np.uint8] | None:
+        """A copy of the camera's frame taken at `taken_at` (epoch s) while the ring holds it,
+        else of its newest decoded frame (yuv420p); None before the first."""
         procs = self.cameras.get(camera)
         if procs is None or self.stop_event.is_set():
             return None
+        found = procs.ring.slot_at(taken_at) if taken_at is not None else None
+        if found is not None and (frame := procs.ring.read(*found)) is not None:
+            return frame
         slot = procs.ring.latest_slot()
         return procs.ring.read(slot) if slot is not None else None
-
-    def _processed_yuv(self, camera: str, frame_time: float) -> npt.NDArray[np.uint8] | None:
-        """A copy of the frame the camera process took at `frame_time`, while the ring holds it."""
-        procs = self.cameras.get(camera)
-        if procs is None or self.stop_event.is_set():
-            return None
-        found = procs.ring.slot_at(frame_time)
-        return procs.ring.read(*found) if found is not None else None
 
     def latest_frame(self, camera: str) -> LatestFrame | None:
         """The newest processed frame with what was seen in it: boxes drawn on a newer frame
@@ -266,9 +262,7 @@ class Pipeline:
         The newest decoded frame when there is no result yet, or when the camera process
         fell so far behind that the ring no longer holds the frame of its last result."""
         result = self.handler.latest.get(camera)
-        yuv = self._processed_yuv(camera, result.frame_time) if result is not None else None
-        if yuv is None:
-            yuv = self._latest_yuv(camera)
+        yuv = self._latest_yuv(camera, result.frame_time if result is not None else None)
         if yuv is None:
             return None
         image = np.asarray(cv2.cvtColor(yuv, cv2.COLOR_YUV2BGR_I420), np.uint8)
