@@ -19,8 +19,8 @@ basis from one scene does not carry to others.
 Per variant (which layers, which rank), each model re-quantized as setup does
 (`roost.detect.prepare_default.quantize`), against today's int8 model:
 - `ms_per_region`: one thread, batches of 2, models in alternating rounds, median round;
-- ground truth: `bench/detect_quality.py --model-cache` on a cache holding the variant
-  (its AP@0.5 for persons through the pipeline and on full frames, its mean IoU);
+- ground truth: `bench/detect_quality.py --model-cache ... --models "320 int8"` on a cache
+  holding the variant (its AP@0.5 for persons through the pipeline and on full frames, its mean IoU);
 - `heldout_f1_vs_float`: agreement with today's float 320 model, every label, on views of
   the opencv-doc images none of the fitting used (people, bicycles, fruit, street scenes):
   detections of the same label with IoU >= 0.5 count as agreeing. This is what a user's
@@ -245,8 +245,8 @@ def agreement_f1(reference: list[np.ndarray], found: list[np.ndarray]) -> float:
 
 def quality(cache: Path) -> dict[str, float]:
     script = Path(__file__).resolve().parent / "detect_quality.py"
-    run = subprocess.run([sys.executable, str(script), "--model-cache", str(cache)], capture_output=True, text=True,
-                         check=True)
+    run = subprocess.run([sys.executable, str(script), "--model-cache", str(cache), "--models", "320 int8"],
+                         capture_output=True, text=True, check=True)
     scores: dict[str, float] = json.loads(run.stdout.strip().splitlines()[-1])
     return scores
 

@@ -1,6 +1,7 @@
 """Detection quality against hand-checked ground truth, for the default detector's models.
 
     .venv/bin/python bench/detect_quality.py [--model-cache DIR] [--pipeline-frames 8]
+        [--models "416 float,320 float,320 int8"]   (which to score; all by default)
 
 Ground truth: `bench/data/detect_ground_truth.json` (see `bench/data/detect_ground_truth.py`):
 19 frames of Debian opencv-doc's vtest.avi and four photographs (darknet's person.jpg and
@@ -23,7 +24,8 @@ outputs with the cfg's masks (`0,1,2` on the second head) instead of the stored 
 
 Last line JSON, for the default detector (320 int8) unless named: `ap50_person_pipeline`,
 `ap50_person_full_frame`, `mean_iou_person` (pipeline), `ap50_int8_vs_float` (full-frame
-person AP, int8 / float at 320), `duplicate_tracks_per_frame` (pipeline).
+person AP, int8 / float at 320; NaN when the 320 float is not scored),
+`duplicate_tracks_per_frame` (pipeline).
 """
 
 from __future__ import annotations
@@ -233,6 +235,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model-cache", type=Path, default=None)
     parser.add_argument("--pipeline-frames", type=int, default=8)
+    parser.add_argument("--models", default=",".join(name for name, _, _ in MODELS),
+                        help="comma-separated, of: " + ", ".join(name for name, _, _ in MODELS))
     parser.add_argument("--no-dedupe", action="store_true",
                         help="for comparison: no duplicate suppression across regions, no tracker refusal")
     args = parser.parse_args()
@@ -256,7 +260,11 @@ def main() -> None:
           f"{sum(1 for t in truth for lab, _ in t.boxes if lab == 'car')} cars; decoded in "
           f"{time.perf_counter() - started:.1f} s", flush=True)
     results: dict[str, dict[str, Any]] = {}
-    for name, filename, size in MODELS:
+    wanted = [name.strip() for name in args.models.split(",") if name.strip()]
+    unknown = sorted(set(wanted) - {name for name, _, _ in MODELS})
+    if unknown:
+        parser.error(f"unknown models {unknown}")
+    for name, filename, size in (m for m in MODELS if m[0] in wanted):
         path = cache / "detector" / filename
         if not path.is_file():
             print(f"{name:>9} missing: {path}")
